@@ -1,0 +1,1 @@
+export { AssertionError, assert, unreachable } from "./assert.js";
