@@ -1,0 +1,2 @@
+export { metricNames, routeMetricName } from "./names.js";
+export { CofferMetrics, sanitizeMetricName } from "./registry.js";
