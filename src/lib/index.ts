@@ -17,3 +17,4 @@ export {
 } from "./errors.js";
 export { newAccessor, newUuid, randomBase62 } from "./ids.js";
 export { limits } from "./limits.js";
+export { Mutex } from "./mutex.js";
