@@ -18,3 +18,4 @@ export {
 export { newAccessor, newUuid, randomBase62 } from "./ids.js";
 export { limits } from "./limits.js";
 export { Mutex } from "./mutex.js";
+export { formatRfc3339, parseRfc3339 } from "./time.js";
