@@ -33,6 +33,12 @@ export interface Request {
   mountAccessor: string;
   /** The caller's token as the core resolved it; undefined for unauthenticated paths. */
   callerAuth?: Auth;
+  /**
+   * The caller token's private cubbyhole id; set by the core for authenticated
+   * requests. Never contains `/`: the cubbyhole engine keeps each token's data
+   * under `<cubbyholeId>/` of its mount's view.
+   */
+  cubbyholeId?: string;
   /** Request headers, lowercased names. */
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   readonly connection?: Connection;
