@@ -27,7 +27,8 @@ export function toLogIndex(value: number): LogIndex {
 
 /**
  * `normal` carries an opaque command for the FSM (possibly empty: the no-op a
- * new leader appends); `config` carries one encoded ConfigChange.
+ * new leader appends); `config` carries one encoded ConfigEntry (see
+ * `encodeConfigEntry`), which takes effect as soon as it is in a log.
  */
 export type EntryKind = "normal" | "config";
 
@@ -70,5 +71,30 @@ export type ConfigChange =
 export interface SnapshotMeta {
   readonly index: LogIndex;
   readonly term: Term;
+  readonly configuration: Configuration;
+}
+
+/**
+ * A snapshot as the core sees it: the metadata plus an opaque payload. The
+ * core never looks inside `data`; it may hold the FSM's bytes or a reference
+ * (for example a snapshot id) that the driver and transport resolve into a
+ * stream. What the driver puts in its `LogStorage.snapshot()` is what arrives
+ * in the follower's `Ready.snapshot`, after the transport carried it.
+ */
+export interface Snapshot {
+  readonly meta: SnapshotMeta;
+  readonly data: Uint8Array;
+}
+
+/**
+ * The payload of a `config` entry: the change proposed and the whole
+ * configuration that results. The full configuration is carried so that a
+ * server replaying the log from any point (a new server starting empty, a
+ * server after a snapshot) gets the same membership without knowing the
+ * configuration that came before.
+ */
+export interface ConfigEntry {
+  /** null for the entry that bootstraps a cluster's first configuration. */
+  readonly change: ConfigChange | null;
   readonly configuration: Configuration;
 }
