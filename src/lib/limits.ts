@@ -19,7 +19,16 @@ export const limits = {
   storageValueBytesMax: 16 * mebibyte,
   /** Largest number of operations in one physical transaction. */
   transactionOpsMax: 1024,
+  /** Largest encoded Raft entry (one physical transaction); a bigger proposal is refused, never replicated. */
+  raftEntryBytesMax: 24 * mebibyte,
+  /** Size of the chunks a Raft snapshot is streamed in (InstallSnapshot, snapshot files). */
+  snapshotChunkBytes: 1 * mebibyte,
 } as const;
 
 assert(limits.storageValueBytesMax <= limits.requestBodyBytesMax, "a stored value must fit in a request");
+assert(
+  limits.storageValueBytesMax + limits.storageKeyBytesMax < limits.raftEntryBytesMax,
+  "one put must fit in a raft entry",
+);
+assert(limits.snapshotChunkBytes <= limits.raftEntryBytesMax, "a snapshot chunk is no bigger than an entry");
 assert(limits.requestHeadersTimeoutMs < limits.requestTimeoutMs, "header timeout must be below request timeout");
