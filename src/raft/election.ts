@@ -4,7 +4,7 @@
  */
 import { assert } from "../lib/index.js";
 import type { RequestVote, RequestVoteResponse } from "./messages.js";
-import { appendAsLeader } from "./replication.js";
+import { appendAsLeader, broadcastAppend } from "./replication.js";
 import type { RaftState } from "./state.js";
 import type { NodeId } from "./types.js";
 import { toLogIndex, toTerm } from "./types.js";
@@ -43,6 +43,7 @@ export function becomeLeader(state: RaftState): void {
   state.role = "leader";
   state.initProgress();
   state.pendingConfigIndex = appendAsLeader(state, [{ kind: "normal", data: new Uint8Array() }]);
+  broadcastAppend(state);
 }
 
 export type CampaignKind = "preVote" | "election" | "transfer";

@@ -77,6 +77,7 @@ export class RaftState {
     const { hardState, snapshotMeta } = options.storage.initialState();
     this.history = new ConfigurationHistory({ index: snapshotMeta.index, configuration: snapshotMeta.configuration });
     this.log = new RaftLog(options.storage, (entries) => this.onLogAppend(entries));
+    this.observeStoredConfigurations(snapshotMeta.index);
     this.term = hardState.term;
     this.votedFor = hardState.votedFor;
     this.randomizedElectionTicks = this.config.electionTicks;
@@ -176,6 +177,18 @@ export class RaftState {
 
   pollVotes(): ReturnType<typeof voteOutcome> {
     return voteOutcome(this.voters(), (id) => this.votes.get(id));
+  }
+
+  /** On start: the configuration in effect is the newest in the stored log (thesis §4.1). */
+  private observeStoredConfigurations(snapshotIndex: number): void {
+    let next = Math.max(snapshotIndex + 1, this.log.firstIndex());
+    const end = this.log.lastIndex() + 1;
+    while (next < end) {
+      const page = this.log.entries(next, end, this.config.messageBytesMax);
+      assert(page !== null && page.length > 0, "stored entries above the snapshot are readable");
+      this.history.observe(page);
+      next += page.length;
+    }
   }
 
   private onLogAppend(entries: readonly Entry[]): void {
