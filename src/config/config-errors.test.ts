@@ -290,6 +290,7 @@ t.test("the position scanner follows HCL1's lexical forms", async (t) => {
       "// comment",
       "/* block",
       "   comment */",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation, not a JS template
       'a = "x${func("y")}z"',
       "b = <<EOF",
       "  text with } and {",
