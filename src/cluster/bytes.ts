@@ -4,7 +4,7 @@
  * big-endian; 64-bit values are safe integers written as two 32-bit halves
  * (never BigInt) and refused on read when they would not be safe.
  */
-import { CofferError, type ErrorCode } from "../lib/index.js";
+import { CofferError, type CofferErrorOptions, type ErrorCode } from "../lib/index.js";
 
 const twoTo32 = 2 ** 32;
 
@@ -14,8 +14,8 @@ const twoTo32 = 2 ** 32;
  * bytes from a peer or a file are `invalid_request`.
  */
 export class DecodeError extends CofferError {
-  constructor(code: ErrorCode, message: string) {
-    super(code, message);
+  constructor(code: ErrorCode, message: string, options: CofferErrorOptions = {}) {
+    super(code, message, options);
   }
 }
 

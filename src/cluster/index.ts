@@ -1,4 +1,9 @@
 /** The cluster layer's public surface. Other layers import from here only. */
+export { DecodeError } from "./bytes.js";
+export { type ConfigurationAt, Fsm, type FsmSnapshot } from "./fsm.js";
+export { decodeCommand, encodeCommand } from "./fsm-command.js";
 export { type LogPosition, LogStore, type LogStoreOptions } from "./log-store.js";
 export { NodeDatabase, WriteBatch, type WriteOptions } from "./node-db.js";
+export { encodeSnapshot, SnapshotDecoder, type SnapshotItem, type SnapshotRecord } from "./snapshot-format.js";
+export { type SnapshotSink, SnapshotStore, type SnapshotStoreOptions, type StoredSnapshot } from "./snapshot-store.js";
 export { StableStore } from "./stable-store.js";

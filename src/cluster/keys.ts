@@ -18,7 +18,7 @@
  * The FSM data lives under a generation so a restore can fill a fresh
  * keyspace and switch to it atomically (see fsm.ts).
  */
-import type { LogIndex } from "../raft/types.js";
+import type { LogIndex } from "../raft/index.js";
 import { ByteReader, ByteWriter, concatBytes, utf8 } from "./bytes.js";
 
 const logTag = 0x4c; // "L"

@@ -1,9 +1,8 @@
 import { join } from "node:path";
 import fc from "fast-check";
 import t from "tap";
-import { MemoryStorage } from "../raft/storage.js";
-import type { Entry } from "../raft/types.js";
-import { toLogIndex, toTerm } from "../raft/types.js";
+import type { Entry } from "../raft/index.js";
+import { MemoryStorage, toLogIndex, toTerm } from "../raft/index.js";
 import { hardStateKey, indexOfLogKey, logKey, logRange, logStartKey } from "./keys.js";
 import { decodeEntryRecord, encodeEntryRecord, LogStore } from "./log-store.js";
 import { NodeDatabase, WriteBatch } from "./node-db.js";

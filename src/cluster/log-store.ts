@@ -20,9 +20,8 @@
  * the write fails the store refuses all further use: the node must stop.
  */
 import { assert, CofferError } from "../lib/index.js";
-import { entryBytes } from "../raft/storage.js";
-import type { Entry, EntryKind, LogIndex, Term } from "../raft/types.js";
-import { toLogIndex, toTerm } from "../raft/types.js";
+import type { Entry, EntryKind, LogIndex, Term } from "../raft/index.js";
+import { entryBytes, toLogIndex, toTerm } from "../raft/index.js";
 import { ByteReader, ByteWriter } from "./bytes.js";
 import { indexOfLogKey, logKey, logRange, logStartKey } from "./keys.js";
 import type { NodeDatabase, WriteBatch } from "./node-db.js";

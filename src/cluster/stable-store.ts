@@ -3,9 +3,9 @@
  * batch as the log entries of a round, so a vote or a term is never durable
  * without the entries it was given for, nor the other way round.
  */
-import { emptyHardState } from "../raft/storage.js";
-import type { HardState } from "../raft/types.js";
-import { toLogIndex, toTerm } from "../raft/types.js";
+
+import type { HardState } from "../raft/index.js";
+import { emptyHardState, toLogIndex, toTerm } from "../raft/index.js";
 import { ByteReader, ByteWriter, DecodeError, fromUtf8, utf8 } from "./bytes.js";
 import { hardStateKey } from "./keys.js";
 import type { NodeDatabase, WriteBatch } from "./node-db.js";

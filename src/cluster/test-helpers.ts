@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Test } from "tap";
-import type { Entry, EntryKind } from "../raft/types.js";
-import { toLogIndex, toTerm } from "../raft/types.js";
+import type { Entry, EntryKind } from "../raft/index.js";
+import { toLogIndex, toTerm } from "../raft/index.js";
 
 /** A fresh directory removed when the test ends. */
 export function tempDir(t: Test, name: string): string {
