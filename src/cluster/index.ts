@@ -4,6 +4,7 @@ export { type ConfigurationAt, Fsm, type FsmSnapshot } from "./fsm.js";
 export { decodeCommand, encodeCommand } from "./fsm-command.js";
 export { type LogPosition, LogStore, type LogStoreOptions } from "./log-store.js";
 export { NodeDatabase, WriteBatch, type WriteOptions } from "./node-db.js";
+export { type FsmReader, RaftBackend, type RaftBackendOptions, type RaftProposer } from "./raft-backend.js";
 export { encodeSnapshot, SnapshotDecoder, type SnapshotItem, type SnapshotRecord } from "./snapshot-format.js";
 export { type SnapshotSink, SnapshotStore, type SnapshotStoreOptions, type StoredSnapshot } from "./snapshot-store.js";
 export { StableStore } from "./stable-store.js";
