@@ -22,12 +22,12 @@ import { campaign } from "./election.js";
 import { applyConfigChange, encodeConfigEntry } from "./membership.js";
 import type { Message } from "./messages.js";
 import { leaderReadIndex } from "./readindex.js";
-import type { Ready, SoftState } from "./ready.js";
+import type { Ready, Role, SoftState } from "./ready.js";
 import { appendAsLeader, fillPipeline } from "./replication.js";
 import { RaftState } from "./state.js";
 import { afterLeaderCommit, step, tick } from "./step.js";
 import { startTransfer } from "./transfer.js";
-import type { ConfigChange, Entry, HardState, NodeId } from "./types.js";
+import type { ConfigChange, Entry, HardState, NodeId, Term } from "./types.js";
 import { toLogIndex, toTerm } from "./types.js";
 
 /** What the outstanding Ready handed out, to settle at advance(). */
@@ -81,6 +81,19 @@ export class RaftNode {
 
   get id(): NodeId {
     return this.state.id;
+  }
+
+  get role(): Role {
+    return this.state.role;
+  }
+
+  get term(): Term {
+    return toTerm(this.state.term);
+  }
+
+  /** The leader this server follows (itself when leader), "" when none is known. */
+  get leader(): NodeId {
+    return this.state.leader;
   }
 
   /** Advances logical time by one tick (elections, heartbeats, check-quorum). */

@@ -170,6 +170,17 @@ export class MemoryStorage implements LogStorage {
     this.boundaryTerm = term;
   }
 
+  /** An independent copy (entries are immutable, so they are shared). */
+  clone(): MemoryStorage {
+    const copy = new MemoryStorage();
+    copy.hardState = this.hardState;
+    copy.latestSnapshot = this.latestSnapshot;
+    copy.boundaryIndex = this.boundaryIndex;
+    copy.boundaryTerm = this.boundaryTerm;
+    copy.log = [...this.log];
+    return copy;
+  }
+
   private entryAt(index: number): Entry | undefined {
     if (index <= this.boundaryIndex) return undefined;
     return this.log[index - this.boundaryIndex - 1];

@@ -1,0 +1,145 @@
+/**
+ * One simulated server: a RaftNode over a SimDisk, a SimStateMachine, and a
+ * driver loop that follows the Ready contract (persist, sync, send, apply,
+ * advance). The driver reports every observable effect to the checker.
+ */
+import type { Message, NodeId, RaftConfig, Ready, Snapshot, UnsafeTestFaults } from "../raft/index.js";
+import { RaftNode, toLogIndex } from "../raft/index.js";
+import type { LogView, SafetyChecker } from "./checker.js";
+import { SimDisk } from "./disk.js";
+import { SimStateMachine } from "./fsm.js";
+import type { Prng } from "./prng.js";
+
+/** Deliberate defects of the simulated driver, for tests proving the checkers can fail. */
+export interface DriverFaults {
+  /** Send acknowledgements before the entries are synced (a driver that skips fsync). */
+  readonly ackBeforeSync?: boolean;
+}
+
+export interface SimNodeOptions {
+  readonly id: NodeId;
+  readonly config: Partial<RaftConfig>;
+  readonly random: Prng;
+  readonly checker: SafetyChecker;
+  readonly send: (message: Message, sender: SimNode) => void;
+  readonly coreFaults: UnsafeTestFaults;
+  readonly driverFaults: DriverFaults;
+  /** Take a snapshot every this many applied entries, keeping `trailingEntries` of log behind it. */
+  readonly snapshotEvery: number;
+  readonly trailingEntries: number;
+}
+
+export class SimNode {
+  readonly id: NodeId;
+  readonly disk = new SimDisk();
+  readonly fsm = new SimStateMachine();
+  raft: RaftNode | null = null;
+  /** Bumped at each crash: reports addressed to an earlier incarnation are dropped. */
+  incarnation = 0;
+  /** Proposals this node accepted, by index: acknowledged to the client once applied with the same term. */
+  readonly awaitingApply = new Map<number, number>();
+  private lastSnapshotIndex = 0;
+  private readonly deferred: ((raft: RaftNode) => void)[] = [];
+
+  constructor(private readonly options: SimNodeOptions) {
+    this.id = options.id;
+  }
+
+  get alive(): boolean {
+    return this.raft !== null;
+  }
+
+  /** The log as persisted in the page cache, for the checker. */
+  readonly log: LogView = {
+    firstIndex: () => this.disk.live.firstIndex(),
+    lastIndex: () => this.disk.live.lastIndex(),
+    term: (index) => this.disk.live.term(toLogIndex(index)),
+  };
+
+  start(): void {
+    this.raft = new RaftNode({
+      id: this.id,
+      storage: this.disk.live,
+      config: this.options.config,
+      randomInt: (bound) => this.options.random.int(bound),
+      applied: toLogIndex(this.fsm.appliedIndex),
+      unsafeTestFaults: this.options.coreFaults,
+    });
+  }
+
+  crash(random: Prng): void {
+    this.raft = null;
+    this.incarnation += 1;
+    this.awaitingApply.clear();
+    this.deferred.length = 0;
+    this.disk.crash(random);
+    this.lastSnapshotIndex = this.disk.live.initialState().snapshotMeta.index;
+  }
+
+  /** Runs `action` against the core once no Ready is outstanding (now, in this driver). */
+  whenIdle(action: (raft: RaftNode) => void): void {
+    this.deferred.push(action);
+  }
+
+  /** The driver loop: drain deferred calls, then handle Readys until the core is quiet. */
+  drive(): void {
+    const raft = this.raft;
+    if (!raft) return;
+    for (let round = 0; round < 10_000; round++) {
+      for (const action of this.deferred.splice(0)) action(raft);
+      if (!raft.hasReady()) {
+        if (this.deferred.length === 0) return;
+        continue;
+      }
+      this.handle(raft.ready());
+      raft.advance();
+      this.maybeSnapshot(raft);
+    }
+    throw new Error(`${this.id}: driver loop did not settle`);
+  }
+
+  private handle(ready: Ready): void {
+    const { disk, fsm, options } = this;
+    const { checker } = options;
+    if (ready.snapshot) disk.write({ kind: "installSnapshot", snapshot: ready.snapshot });
+    const first = ready.entries[0];
+    if (first) {
+      const previousTerm = disk.live.term(toLogIndex(first.index - 1));
+      disk.write({ kind: "append", entries: ready.entries });
+      checker.recordAppend(this.id, ready.entries, previousTerm);
+    }
+    if (ready.hardState) disk.write({ kind: "hardState", hardState: ready.hardState });
+    if (ready.mustSync && !options.driverFaults.ackBeforeSync) disk.sync();
+    for (const message of ready.messages) options.send(message, this);
+    if (ready.snapshot) {
+      fsm.restore(ready.snapshot.data, ready.snapshot.meta.index);
+      checker.recordRestore(this.id, fsm.appliedIndex, fsm.hash);
+      this.lastSnapshotIndex = ready.snapshot.meta.index;
+    }
+    for (const entry of ready.committedEntries) {
+      fsm.apply(entry);
+      checker.recordApply(this.id, entry, fsm.hash);
+      const awaitedTerm = this.awaitingApply.get(entry.index);
+      if (awaitedTerm !== undefined) {
+        this.awaitingApply.delete(entry.index);
+        if (awaitedTerm === entry.term) checker.recordAcknowledged(entry.index, entry.term);
+      }
+    }
+  }
+
+  private maybeSnapshot(raft: RaftNode): void {
+    const { disk, fsm, options } = this;
+    if (fsm.appliedIndex - this.lastSnapshotIndex < options.snapshotEvery) return;
+    const index = toLogIndex(fsm.appliedIndex);
+    const term = disk.live.term(index);
+    if (term === undefined) return;
+    const snapshot: Snapshot = {
+      meta: { index, term, configuration: raft.status().appliedConfiguration },
+      data: fsm.encode(),
+    };
+    const compactTo = Math.max(disk.live.firstIndex() - 1, index - options.trailingEntries);
+    disk.write({ kind: "createSnapshot", snapshot, compactTo });
+    disk.sync();
+    this.lastSnapshotIndex = index;
+  }
+}
