@@ -16,6 +16,7 @@ export {
   sealedMessage,
 } from "./errors.js";
 export { newAccessor, newUuid, randomBase62 } from "./ids.js";
+export { KeyedMutex } from "./keyed-mutex.js";
 export { limits } from "./limits.js";
 export { Mutex } from "./mutex.js";
 export { formatRfc3339, parseRfc3339 } from "./time.js";
