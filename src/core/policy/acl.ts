@@ -36,8 +36,8 @@ export interface AclRequest {
   readonly data?: Readonly<Record<string, unknown>>;
   /** The TTL asked for with X-Vault-Wrap-TTL; undefined when the response is not to be wrapped. */
   readonly wrapTtlSeconds?: number;
-  /** The path is one of the backend's root-protected (sudo) paths. */
-  readonly rootProtected?: boolean;
+  /** The path is one of the backend's root-protected paths (Vault's PathsSpecial.Root): sudo is needed as well. */
+  readonly sudoRequired?: boolean;
 }
 
 export type AclReason =
@@ -50,7 +50,6 @@ export type AclReason =
   | "wrapping_required"
   | "wrapping_ttl_above_max"
   | "wrapping_ttl_below_min"
-  | "wrapping_bounds_conflict"
   | "required_parameter_missing"
   | "parameter_denied"
   | "parameter_not_allowed"
@@ -67,8 +66,8 @@ export interface AclDecision {
   readonly reason: AclReason;
   /** The token holds the root policy. */
   readonly isRoot: boolean;
-  /** Sudo at the deciding rule (or root): Vault's RootPrivs, needed for root-protected paths and some token options. */
-  readonly rootPrivileges: boolean;
+  /** Sudo at the deciding rule, or root (Vault's RootPrivs): needed for root-protected paths and some token options. */
+  readonly sudo: boolean;
   /** The deciding rule's capabilities (`["deny"]` for a deny rule, `[]` when nothing matched). */
   readonly capabilities: readonly Capability[];
   /** Policies that granted the capability used, when allowed. */
@@ -84,6 +83,8 @@ export interface CompileAclOptions {
 export interface Acl {
   readonly isRoot: boolean;
   allowOperation(request: AclRequest): AclDecision;
+  /** The same as allowOperation; the name core's AccessControl interface uses. */
+  check(request: AclRequest): AclDecision;
   /**
    * What `sys/capabilities*` answers for a path: the deciding rule's
    * capabilities sorted by name, `["deny"]` when none (or deny), `["root"]`
@@ -155,7 +156,7 @@ class CompiledAcl implements Acl {
         allowed: true,
         reason: "root",
         isRoot: true,
-        rootPrivileges: true,
+        sudo: true,
         grantingPolicies: ["root"],
       });
     }
@@ -164,7 +165,7 @@ class CompiledAcl implements Acl {
     if (located === undefined) return decision({ allowed: false, reason: "no_matching_rule" });
     const { permissions, rule } = located;
     const base = {
-      rootPrivileges: (permissions.bits & capabilityBit.sudo) !== 0,
+      sudo: (permissions.bits & capabilityBit.sudo) !== 0,
       capabilities: capabilitiesOf(permissions.bits),
       matchedRule: rule,
     };
@@ -178,9 +179,13 @@ class CompiledAcl implements Acl {
       const verdict = checkParameters(permissions, request.data ?? {});
       if (verdict !== "ok") return denied(verdict);
     }
-    if (request.rootProtected === true && !base.rootPrivileges) return denied("sudo_required");
+    if (request.sudoRequired === true && !base.sudo) return denied("sudo_required");
     const grantingPolicies = permissions.grantingPolicies.get(needed) ?? [];
     return decision({ ...base, allowed: true, reason: "granted", grantingPolicies });
+  }
+
+  check(request: AclRequest): AclDecision {
+    return this.allowOperation(request);
   }
 
   capabilities(path: string): CapabilityAnswer[] {
@@ -202,16 +207,15 @@ function checkWrapping(permissions: Permissions, wrapTtlSeconds: number | undefi
   if ((max > 0 || min > 0) && wrapTtlSeconds === undefined) return "wrapping_required";
   if (wrapTtlSeconds === undefined) return undefined;
   if (max > 0 && wrapTtlSeconds > max) return "wrapping_ttl_above_max";
+  // Merging can leave max below min (each from another policy); then no TTL passes both checks.
   if (min > 0 && wrapTtlSeconds < min) return "wrapping_ttl_below_min";
-  // Merging can leave max below min even though each rule was consistent.
-  if (min !== 0 && max !== 0 && max < min) return "wrapping_bounds_conflict";
   return undefined;
 }
 
 function decision(fields: Partial<AclDecision> & Pick<AclDecision, "allowed" | "reason">): AclDecision {
   return Object.freeze({
     isRoot: false,
-    rootPrivileges: false,
+    sudo: false,
     capabilities: Object.freeze([]),
     grantingPolicies: Object.freeze([]),
     ...fields,
