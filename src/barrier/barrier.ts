@@ -68,6 +68,8 @@ export class AesGcmBarrier implements Storage {
   #unsealed: Unsealed | undefined;
   /** Bumped by every seal(), so a lifecycle operation in flight can tell it was overtaken. */
   #generation = 0;
+  /** The reload triggered by reads that met a newer term; concurrent such reads share it. */
+  #readTriggeredReload: Promise<void> | undefined;
 
   constructor(options: AesGcmBarrierOptions) {
     this.#backend = options.backend;
@@ -232,7 +234,12 @@ export class AesGcmBarrier implements Storage {
 
   async #open(path: string, ciphertext: Uint8Array): Promise<Uint8Array> {
     // A term newer than ours means another node rotated: fetch its keyring once, then decide.
-    if (readTerm(ciphertext, path) > this.#requireUnsealed().keyring.activeTerm) await this.reloadKeyring();
+    if (readTerm(ciphertext, path) > this.#requireUnsealed().keyring.activeTerm) {
+      this.#readTriggeredReload ??= this.reloadKeyring().finally(() => {
+        this.#readTriggeredReload = undefined;
+      });
+      await this.#readTriggeredReload;
+    }
     return this.#openNow(path, ciphertext);
   }
 
