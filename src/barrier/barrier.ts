@@ -121,7 +121,10 @@ export class AesGcmBarrier implements Storage {
     });
   }
 
-  /** Forgets and zeroes every key; idempotent. Reads and writes in flight fail with the sealed error. */
+  /**
+   * Forgets and zeroes every key; idempotent. Reads in flight fail with the
+   * sealed error; a write already encrypted still lands (it holds ciphertext only).
+   */
   seal(): void {
     this.#generation++;
     const unsealed = this.#unsealed;
