@@ -4,6 +4,8 @@
  * barrier. Keys are relative to the view. Semantics match physical.Backend:
  * `list` gives immediate children, sub-trees with a trailing `/`.
  */
+import { CofferError } from "../lib/index.js";
+
 export type StorageOp =
   | { readonly type: "put"; readonly key: string; readonly value: Uint8Array }
   | { readonly type: "delete"; readonly key: string };
@@ -53,15 +55,15 @@ export class PrefixedStorage implements Storage {
   }
 
   get(key: string): Promise<Uint8Array | undefined> {
-    return this.#inner.get(this.#prefix + key);
+    return this.#inner.get(this.#key(key));
   }
 
   put(key: string, value: Uint8Array): Promise<void> {
-    return this.#inner.put(this.#prefix + key, value);
+    return this.#inner.put(this.#key(key), value);
   }
 
   delete(key: string): Promise<void> {
-    return this.#inner.delete(this.#prefix + key);
+    return this.#inner.delete(this.#key(key));
   }
 
   list(prefix: string): Promise<string[]> {
@@ -69,7 +71,13 @@ export class PrefixedStorage implements Storage {
   }
 
   transaction(ops: readonly StorageOp[]): Promise<void> {
-    return this.#inner.transaction(ops.map((op) => ({ ...op, key: this.#prefix + op.key })));
+    return this.#inner.transaction(ops.map((op) => ({ ...op, key: this.#key(op.key) })));
+  }
+
+  /** An empty relative key would address the view's own prefix, which is never a value. */
+  #key(key: string): string {
+    if (key === "") throw new CofferError("invalid_request", "storage key must be a non-empty string");
+    return this.#prefix + key;
   }
 }
 
