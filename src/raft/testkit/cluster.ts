@@ -18,6 +18,8 @@ export interface ClusterMember {
   node: RaftNode;
   readonly storage: MemoryStorage;
   readonly config: Partial<RaftConfig>;
+  /** Extra election ticks this node draws (its randomized timeout is electionTicks + jitter). */
+  readonly jitter: number;
   /** Entries this member's state machine applied, in order (its FSM). */
   applied: Entry[];
   crashed: boolean;
@@ -37,7 +39,7 @@ export class InteractionCluster {
   }
 
   /** Creates a node; `configuration` bootstraps its log, or it starts empty to join later. */
-  addNode(id: NodeId, configuration: Configuration | null, config: Partial<RaftConfig>): void {
+  addNode(id: NodeId, configuration: Configuration | null, config: Partial<RaftConfig>, jitter = 0): void {
     assert(!this.members.has(id), `node ${id} exists`);
     const storage = new MemoryStorage();
     if (configuration) {
@@ -47,18 +49,26 @@ export class InteractionCluster {
     }
     const member: ClusterMember = {
       id,
-      node: this.newNode(id, storage, config, 0),
+      node: this.newNode(id, storage, config, jitter, 0),
       storage,
       config,
+      jitter,
       applied: [],
       crashed: false,
     };
     this.members.set(id, member);
   }
 
-  private newNode(id: NodeId, storage: MemoryStorage, config: Partial<RaftConfig>, applied: number): RaftNode {
-    // No jitter: the randomized election timeout is exactly electionTicks, so scripts are predictable.
-    return new RaftNode({ id, storage, config, randomInt: () => 0, applied: toLogIndex(applied) });
+  private newNode(
+    id: NodeId,
+    storage: MemoryStorage,
+    config: Partial<RaftConfig>,
+    jitter: number,
+    applied: number,
+  ): RaftNode {
+    // A fixed jitter instead of a random one, so scripts are predictable.
+    const randomInt = (bound: number) => Math.min(jitter, bound - 1);
+    return new RaftNode({ id, storage, config, randomInt, applied: toLogIndex(applied) });
   }
 
   /** Handles one Ready: persist, queue messages, apply, advance. Returns its description. */
@@ -83,7 +93,9 @@ export class InteractionCluster {
     const batch = this.pending;
     this.pending = [];
     for (const message of batch) {
-      if (ids.length > 0 && !ids.includes(message.to)) {
+      const crashed = this.members.get(message.to)?.crashed === true;
+      // Messages to a crashed server are lost whoever is being delivered to.
+      if (ids.length > 0 && !ids.includes(message.to) && !crashed) {
         keep.push(message);
         continue;
       }
@@ -112,7 +124,9 @@ export class InteractionCluster {
           lines.push(`> ${id} ready`, ...readyLines.map((line) => `  ${line}`));
         }
       }
-      const deliverable = this.pending.filter((message) => targets.includes(message.to));
+      const deliverable = this.pending.filter(
+        (message) => targets.includes(message.to) || this.members.get(message.to)?.crashed,
+      );
       if (deliverable.length) {
         moved = true;
         const deliveryLines = this.deliver(targets);
@@ -144,7 +158,7 @@ export class InteractionCluster {
     const member = this.member(id);
     const appliedIndex =
       member.applied[member.applied.length - 1]?.index ?? member.storage.initialState().snapshotMeta.index;
-    member.node = this.newNode(id, member.storage, member.config, appliedIndex);
+    member.node = this.newNode(id, member.storage, member.config, member.jitter, appliedIndex);
     member.crashed = false;
   }
 

@@ -6,6 +6,7 @@
  *
  * Commands (ids are strings; `key=value` options):
  *   add-nodes N [voters=1,2,3] [nonvoters=4] [join=true] [prevote=false] [checkquorum=false]
+ *             [election=TICKS] [heartbeat=TICKS] [jitter=J1,J2,...]
  *   campaign ID | tick ID [N] | tick-election ID | tick-heartbeat ID
  *   propose ID DATA | propose-conf-change ID (add-voter|add-nonvoter|remove) TARGET
  *   transfer-leadership ID TARGET | read-index ID CONTEXT
@@ -126,7 +127,8 @@ export class ScriptRunner {
       case "tick-heartbeat": {
         const member = cluster.member(id());
         const config = { electionTicks: 10, heartbeatTicks: 1, ...member.config };
-        const count = parsed.name === "tick-election" ? config.electionTicks : config.heartbeatTicks;
+        // tick-election: this node's whole randomized timeout (electionTicks + its jitter).
+        const count = parsed.name === "tick-election" ? config.electionTicks + member.jitter : config.heartbeatTicks;
         for (let i = 0; i < count; i++) member.node.tick();
         return [];
       }
@@ -203,8 +205,13 @@ export class ScriptRunner {
     const config: Partial<RaftConfig> = {
       preVote: boolOption(parsed.options, "prevote", true),
       checkQuorum: boolOption(parsed.options, "checkquorum", true),
+      electionTicks: Number(parsed.options.get("election") ?? "10"),
+      heartbeatTicks: Number(parsed.options.get("heartbeat") ?? "1"),
     };
-    for (const nodeId of ids) this.cluster.addNode(nodeId, join ? null : configuration, config);
+    const jitters = listOption(parsed.options, "jitter").map(Number);
+    ids.forEach((nodeId, i) => {
+      this.cluster.addNode(nodeId, join ? null : configuration, config, jitters[i] ?? 0);
+    });
     return [
       join
         ? `added ${ids.join(" ")} (empty, to join)`
