@@ -8,3 +8,13 @@ export { type FsmReader, RaftBackend, type RaftBackendOptions, type RaftProposer
 export { encodeSnapshot, SnapshotDecoder, type SnapshotItem, type SnapshotRecord } from "./snapshot-format.js";
 export { type SnapshotSink, SnapshotStore, type SnapshotStoreOptions, type StoredSnapshot } from "./snapshot-store.js";
 export { StableStore } from "./stable-store.js";
+export { GrpcTransport, type GrpcTransportOptions } from "./transport/grpc-transport.js";
+export { InmemNetwork, InmemTransport } from "./transport/inmem.js";
+export type {
+  IncomingSnapshot,
+  Peer,
+  SnapshotSendOutcome,
+  Transport,
+  TransportHandler,
+  TransportStats,
+} from "./transport/transport.js";
