@@ -34,7 +34,7 @@ export async function parseKeyValueArgs(args: readonly string[], io: CliIo): Pro
     if (equals <= 0)
       throw new CommandError(`Failed to parse K=V data: invalid key/value pair "${arg}": format must be key=value`);
     const key = arg.slice(0, equals);
-    const value = await valueOf(arg.slice(equals + 1), takeStdin);
+    const value = await argumentValue(arg.slice(equals + 1), takeStdin);
     const existing = result[key];
     if (existing === undefined) result[key] = value;
     else result[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
@@ -42,7 +42,7 @@ export async function parseKeyValueArgs(args: readonly string[], io: CliIo): Pro
   return result;
 }
 
-async function valueOf(raw: string, takeStdin: () => Promise<string>): Promise<string> {
+async function argumentValue(raw: string, takeStdin: () => Promise<string>): Promise<string> {
   if (raw.startsWith("@")) {
     try {
       return await readFile(raw.slice(1), "utf8");

@@ -86,10 +86,14 @@ export async function readSecret(
   return secret;
 }
 
-/** LIST; null when there are no keys (Vault answers 404). */
+/**
+ * A list; null when there are no keys (Vault answers 404). Sent as
+ * `GET ...?list=true`, which Vault treats exactly like the LIST verb: Node's
+ * HTTP parser (and so any Node server) rejects unknown verbs such as LIST.
+ */
 export async function listSecret(client: ApiClient, path: string): Promise<Secret | null> {
   const target = path.endsWith("/") ? path : `${path}/`;
-  const response = await client.request("LIST", target, { acceptStatuses: [404] });
+  const response = await client.request("GET", target, { query: { list: "true" }, acceptStatuses: [404] });
   const secret = secretOf(response);
   if (response.status === 404) return hasContent(secret) ? secret : null;
   return secret;
