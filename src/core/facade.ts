@@ -4,6 +4,7 @@
  * the router or storage. Field names follow Vault's JSON (snake_case) where
  * the HTTP layer renders them verbatim as raw (non-envelope) bodies.
  */
+import { CofferError } from "../lib/index.js";
 import type { Connection, Operation, Response } from "../logical/index.js";
 
 export interface SealStatus {
@@ -70,6 +71,17 @@ export interface LeaderStatus {
 }
 
 export type MetricsFormat = "prometheus" | "json";
+
+/**
+ * Vault's choice of metrics format: `?format=prometheus`, or an Accept header
+ * asking for OpenMetrics / Prometheus text; otherwise JSON. Unknown formats are a 400.
+ */
+export function chooseMetricsFormat(format: string, accept: string): MetricsFormat {
+  if (format === "prometheus") return "prometheus";
+  if (format !== "") throw new CofferError("invalid_request", `metric response format "${format}" unknown`);
+  if (accept.startsWith("application/openmetrics-text") || accept.includes("prometheus/telemetry")) return "prometheus";
+  return "json";
+}
 
 export interface MetricsOutput {
   contentType: string;

@@ -5,7 +5,7 @@
  * to Node: every failure becomes a Vault-style error body.
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { CoreFacade, IncomingRequest } from "../core/facade.js";
+import type { CoreFacade, IncomingRequest } from "../core/index.js";
 import { newUuid } from "../lib/index.js";
 import type { Logger } from "../logical/index.js";
 import type { CofferMetrics } from "../metrics/index.js";

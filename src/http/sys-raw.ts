@@ -5,7 +5,7 @@
  * by the node that receives it, never forwarded.
  */
 import type { ServerResponse } from "node:http";
-import type { CoreFacade, HealthStatus, MetricsFormat } from "../core/facade.js";
+import { type CoreFacade, chooseMetricsFormat, type HealthStatus, type MetricsFormat } from "../core/index.js";
 import { CofferError, invalidRequest } from "../lib/index.js";
 import { writeEmpty, writeJson } from "./respond.js";
 
@@ -142,12 +142,7 @@ const handleLeader: RawHandler = async (core, request, response) => {
 };
 
 export function metricsFormatOf(request: RawRequest): MetricsFormat {
-  const format = request.query.get("format");
-  if (format === "prometheus") return "prometheus";
-  if (format !== null && format !== "") throw invalidRequest(`metric response format "${format}" unknown`);
-  const accept = String(request.headers.accept ?? "");
-  if (accept.startsWith("application/openmetrics-text") || accept.includes("prometheus/telemetry")) return "prometheus";
-  return "json";
+  return chooseMetricsFormat(request.query.get("format") ?? "", String(request.headers.accept ?? ""));
 }
 
 const handleMetrics: RawHandler = async (core, request, response) => {

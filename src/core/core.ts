@@ -1,0 +1,274 @@
+/**
+ * The core: lifecycle (init, unseal, seal, step-down) and the facade HTTP
+ * talks to. Lifecycle transitions run one at a time under a mutex; requests
+ * run concurrently against the ActiveCore of the moment. Sealed means no
+ * ActiveCore and a sealed barrier: every request but the sealed-safe
+ * endpoints gets 503.
+ */
+import type { AesGcmBarrier } from "../barrier/index.js";
+import { type Clock, CofferError, invalidRequest, Mutex, sealedError } from "../lib/index.js";
+import type { Logger } from "../logical/index.js";
+import { type CofferMetrics, metricNames } from "../metrics/index.js";
+import type { Seal } from "../seal/index.js";
+import { ActiveCore } from "./active.js";
+import type {
+  CoreFacade,
+  HandledRequest,
+  HealthStatus,
+  IncomingRequest,
+  InitRequest,
+  InitResult,
+  LeaderStatus,
+  MetricsFormat,
+  MetricsOutput,
+  SealStatus,
+  ServingState,
+} from "./facade.js";
+import { renderMetricsJson } from "./metrics-json.js";
+import type { BackendRegistry } from "./mounts/index.js";
+
+export interface CoreSettings {
+  readonly defaultLeaseTtlSeconds: number;
+  readonly maxLeaseTtlSeconds: number;
+  readonly apiAddr: string;
+  readonly clusterAddr: string;
+  /** `inmem`, `file`, `raft`: what seal-status reports as storage_type. */
+  readonly storageType: string;
+  readonly version: string;
+  readonly buildDate: string;
+  /** 0 disables `sys/metrics?format=prometheus` (Vault: "prometheus is not enabled"). */
+  readonly prometheusRetentionSeconds: number;
+}
+
+export interface CoreOptions {
+  readonly barrier: AesGcmBarrier;
+  readonly seal: Seal;
+  readonly registry: BackendRegistry;
+  readonly metrics: CofferMetrics;
+  readonly logger: Logger;
+  readonly clock: Clock;
+  readonly settings: CoreSettings;
+}
+
+export class Core implements CoreFacade {
+  readonly #options: CoreOptions;
+  readonly #lifecycle = new Mutex();
+  #active: ActiveCore | undefined;
+  #activeSince: Date | undefined;
+
+  constructor(options: CoreOptions) {
+    this.#options = options;
+    this.#gauges();
+  }
+
+  async isInitialized(): Promise<boolean> {
+    return this.#options.seal.isInitialized();
+  }
+
+  async sealStatus(): Promise<SealStatus> {
+    const status = await this.#options.seal.status();
+    const settings = this.#options.settings;
+    const active = this.#active;
+    return {
+      type: status.type,
+      initialized: status.initialized,
+      sealed: status.sealed,
+      t: status.threshold,
+      n: status.shares,
+      progress: status.progress,
+      nonce: status.nonce,
+      version: settings.version,
+      build_date: settings.buildDate,
+      migration: false,
+      ...(active && !status.sealed ? { cluster_name: active.clusterInfo.name, cluster_id: active.clusterInfo.id } : {}),
+      recovery_seal: status.recoverySeal,
+      ...(status.recoverySeal ? { recovery_seal_type: "shamir" } : {}),
+      storage_type: settings.storageType,
+    };
+  }
+
+  initialize(request: InitRequest): Promise<InitResult> {
+    return this.#lifecycle.runExclusive(async () => {
+      const seal = this.#options.seal;
+      const shares = await seal.initialize({
+        ...(request.secretShares === undefined ? {} : { secretShares: request.secretShares }),
+        ...(request.secretThreshold === undefined ? {} : { secretThreshold: request.secretThreshold }),
+        ...(request.recoveryShares === undefined ? {} : { recoveryShares: request.recoveryShares }),
+        ...(request.recoveryThreshold === undefined ? {} : { recoveryThreshold: request.recoveryThreshold }),
+      });
+      // The seal leaves the barrier unsealed so the core can write its first state.
+      let rootToken: string;
+      try {
+        const active = await this.#startActive();
+        rootToken = await active.createRootToken(this.#options.clock);
+        this.#options.metrics.counter(metricNames.tokenCreateRoot).inc();
+      } catch (error) {
+        await this.#sealNow();
+        throw error;
+      }
+      // Shamir ends sealed, as Vault does: the operator proves the shares work by unsealing.
+      if (!seal.recoverySeal) await this.#sealNow();
+      this.#options.logger.info({ shares: shares.keys.length, recoverySeal: seal.recoverySeal }, "core initialized");
+      return {
+        keys: [...shares.keys],
+        keys_base64: [...shares.keysBase64],
+        ...(seal.recoverySeal
+          ? { recovery_keys: [...shares.recoveryKeys], recovery_keys_base64: [...shares.recoveryKeysBase64] }
+          : {}),
+        root_token: rootToken,
+      };
+    });
+  }
+
+  unseal(key: string): Promise<SealStatus> {
+    return this.#lifecycle.runExclusive(async () => {
+      const status = await this.#options.seal.submit(key);
+      if (!status.sealed && !this.#active) {
+        try {
+          await this.#startActive();
+        } catch (error) {
+          this.#options.logger.error({ err: error }, "post-unseal setup failed; sealing again");
+          await this.#sealNow();
+          throw new CofferError("internal", "post-unseal setup failed", { cause: error });
+        }
+        this.#options.logger.info({}, "core unsealed");
+      }
+      return this.sealStatus();
+    });
+  }
+
+  async resetUnseal(): Promise<SealStatus> {
+    if (!this.#options.barrier.sealed()) throw invalidRequest("vault is unsealed");
+    this.#options.seal.reset();
+    return this.sealStatus();
+  }
+
+  /** Auto-unseal at start-up (KMS seals); a no-op for Shamir. */
+  unsealWithStoredKeys(): Promise<boolean> {
+    return this.#lifecycle.runExclusive(async () => {
+      if (!(await this.#options.seal.unsealWithStoredKeys())) return false;
+      if (!this.#active) await this.#startActive();
+      return true;
+    });
+  }
+
+  /** sys/seal and shutdown: stop serving, forget the keys. */
+  seal(): Promise<void> {
+    return this.#lifecycle.runExclusive(() => this.#sealNow());
+  }
+
+  async health(): Promise<HealthStatus> {
+    const status = await this.#options.seal.status();
+    const active = this.#active;
+    return {
+      initialized: status.initialized,
+      sealed: status.sealed,
+      standby: !status.sealed && !active,
+      performance_standby: false,
+      replication_performance_mode: "disabled",
+      replication_dr_mode: "disabled",
+      server_time_utc: Math.floor(this.#options.clock.nowMs() / 1000),
+      version: this.#options.settings.version,
+      enterprise: false,
+      ...(active && !status.sealed ? { cluster_name: active.clusterInfo.name, cluster_id: active.clusterInfo.id } : {}),
+    };
+  }
+
+  async leader(): Promise<LeaderStatus> {
+    if (this.#options.barrier.sealed()) throw sealedError();
+    return {
+      ha_enabled: false,
+      is_self: false,
+      active_time: "0001-01-01T00:00:00Z",
+      leader_address: "",
+      leader_cluster_address: "",
+      performance_standby: false,
+      performance_standby_last_remote_wal: 0,
+    };
+  }
+
+  servingState(): ServingState {
+    if (this.#active) return { kind: "active" };
+    return this.#options.barrier.sealed() ? { kind: "sealed" } : { kind: "standby" };
+  }
+
+  async handleRequest(request: IncomingRequest): Promise<HandledRequest> {
+    const active = this.#active;
+    if (!active) {
+      if (this.#options.barrier.sealed()) throw sealedError();
+      throw new CofferError("unavailable", "node is not active");
+    }
+    const inFlight = this.#options.metrics.gauge(metricNames.inFlightRequests);
+    inFlight.inc();
+    try {
+      return await active.pipeline.handle(request);
+    } finally {
+      inFlight.dec();
+    }
+  }
+
+  async metrics(format: MetricsFormat): Promise<MetricsOutput> {
+    const metrics = this.#options.metrics;
+    if (format === "prometheus" && this.#options.settings.prometheusRetentionSeconds === 0) {
+      throw invalidRequest("prometheus is not enabled");
+    }
+    if (format === "prometheus")
+      return { contentType: metrics.prometheusContentType, body: await metrics.prometheusText() };
+    return {
+      contentType: "application/json",
+      body: JSON.stringify(await renderMetricsJson(metrics.registry, this.#options.clock)),
+    };
+  }
+
+  /** The services of the active node; undefined while sealed or standby. For the server and tests. */
+  get active(): ActiveCore | undefined {
+    return this.#active;
+  }
+
+  async #startActive(): Promise<ActiveCore> {
+    const started = performance.now();
+    const settings = this.#options.settings;
+    const active = await ActiveCore.start({
+      barrier: this.#options.barrier,
+      registry: this.#options.registry,
+      metrics: this.#options.metrics,
+      logger: this.#options.logger,
+      clock: this.#options.clock,
+      defaultLeaseTtlSeconds: settings.defaultLeaseTtlSeconds,
+      maxLeaseTtlSeconds: settings.maxLeaseTtlSeconds,
+      version: settings.version,
+      lifecycle: {
+        // Called from inside a request: sealing waits for the lifecycle lock, not for that request.
+        seal: () => this.seal(),
+        stepDown: async () => {},
+      },
+      renderMetrics: (format) => this.metrics(format),
+    });
+    this.#active = active;
+    this.#activeSince = new Date(this.#options.clock.nowMs());
+    this.#gauges();
+    this.#options.metrics.observeSince(metricNames.postUnseal, started);
+    return active;
+  }
+
+  async #sealNow(): Promise<void> {
+    const active = this.#active;
+    this.#active = undefined;
+    this.#activeSince = undefined;
+    if (active) await active.stop();
+    this.#options.seal.seal();
+    this.#gauges();
+    this.#options.metrics.counter(metricNames.sealEvents, "times this node sealed").inc();
+    this.#options.logger.info({}, "core sealed");
+  }
+
+  #gauges(): void {
+    const metrics = this.#options.metrics;
+    metrics.gauge(metricNames.coreUnsealed).set(this.#options.barrier.sealed() ? 0 : 1);
+    metrics.gauge(metricNames.coreActive).set(this.#active ? 1 : 0);
+  }
+
+  get activeSince(): Date | undefined {
+    return this.#activeSince;
+  }
+}

@@ -1,0 +1,18 @@
+export type { AccessControl, AccessDecision, AccessQuery } from "./access.js";
+export { ActiveCore } from "./active.js";
+export { Core, type CoreOptions, type CoreSettings } from "./core.js";
+export {
+  type CoreFacade,
+  chooseMetricsFormat,
+  type HandledRequest,
+  type HealthStatus,
+  type IncomingRequest,
+  type InitRequest,
+  type InitResult,
+  type LeaderStatus,
+  type MetricsFormat,
+  type MetricsOutput,
+  type SealStatus,
+  type ServingState,
+} from "./facade.js";
+export type { BackendRegistry } from "./mounts/index.js";

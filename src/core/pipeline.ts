@@ -1,0 +1,201 @@
+/**
+ * The request pipeline: a few named stages, each short, run in order for
+ * every logical request (DESIGN "The request pipeline"):
+ *   route -> authenticate -> resolve create/update -> authorize
+ *   -> audit request -> handle -> register lease -> wrap -> audit response.
+ * Stages that later features own (leases, wrapping, login tokens) are
+ * narrow interfaces filled in by the core when those features exist.
+ */
+import { type Clock, CofferError, permissionDenied } from "../lib/index.js";
+import type { Auth, Request, Response } from "../logical/index.js";
+import { type CofferMetrics, metricNames, routeMetricName } from "../metrics/index.js";
+import { type AccessResolver, allowAll } from "./access.js";
+import type { AuditBroker } from "./audit-broker.js";
+import type { HandledRequest, IncomingRequest } from "./facade.js";
+import type { RouteMatch, Router } from "./router.js";
+import { isRootToken, type ResolvedToken, type TokenEntry, type TokenStore } from "./token/index.js";
+
+/** Turns a backend's answer that carries a secret or a login into leases and tokens. */
+export interface ResponseFinisher {
+  /** Registers a lease for `response.secret` (sets its leaseId); returns the response to send. */
+  registerSecret(request: Request, route: RouteMatch, response: Response): Promise<Response>;
+  /** Creates the token for a login response (`response.auth` without a client token). */
+  completeLogin(request: Request, route: RouteMatch, response: Response): Promise<Response>;
+  /** Wraps the response in a single-use token when asked to. */
+  wrap(request: Request, response: Response, wrapTtlSeconds: number): Promise<Response>;
+  /** Revokes a token whose last use this request was (num_uses reached 0). */
+  finishLastUse(entry: TokenEntry, response: Response | undefined): Promise<Response | undefined>;
+}
+
+export interface PipelineDeps {
+  readonly router: Router;
+  readonly tokens: TokenStore;
+  readonly resolveAccess: AccessResolver;
+  readonly audit: AuditBroker;
+  readonly finisher: ResponseFinisher | undefined;
+  readonly metrics: CofferMetrics;
+  readonly clock: Clock;
+}
+
+interface Caller {
+  readonly resolved: ResolvedToken;
+  readonly auth: Auth;
+}
+
+export class Pipeline {
+  readonly #deps: PipelineDeps;
+
+  constructor(deps: PipelineDeps) {
+    this.#deps = deps;
+  }
+
+  async handle(incoming: IncomingRequest): Promise<HandledRequest> {
+    const started = performance.now();
+    const route = this.#route(incoming.path);
+    const request = this.#logicalRequest(incoming, route);
+    if (request.operation === "help") {
+      return {
+        response: await route.entry.backend.help(request),
+        operation: "help",
+        mountType: route.entry.mount.type,
+      };
+    }
+    const unauthenticated = route.entry.unauthenticated.matches(route.relativePath);
+    const caller = unauthenticated ? undefined : await this.#authenticate(request);
+    await this.#resolveCreateOrUpdate(request, route);
+    if (!unauthenticated) await this.#authorize(request, route, caller);
+    const spent = caller ? await this.#deps.tokens.useToken(caller.resolved.entry) : undefined;
+
+    await this.#deps.audit.log({ type: "request", request, ...(caller ? { auth: caller.auth } : {}) });
+    let response = await route.entry.backend.handle(request);
+    response = await this.#finish(request, route, response);
+    if (spent && spent.numUses === -1 && this.#deps.finisher) {
+      response = await this.#deps.finisher.finishLastUse(spent, response);
+    }
+    await this.#deps.audit.log({
+      type: "response",
+      request,
+      ...(caller ? { auth: caller.auth } : {}),
+      ...(response ? { response } : {}),
+    });
+    const elapsedMs = performance.now() - started;
+    this.#deps.metrics.summary(metricNames.handleRequest).observe(elapsedMs);
+    this.#deps.metrics.summary(routeMetricName(request.operation, route.entry.routePath)).observe(elapsedMs);
+    return { response, operation: request.operation, mountType: route.entry.mount.type };
+  }
+
+  #route(path: string): RouteMatch {
+    const match = this.#deps.router.match(path);
+    if (!match) throw new CofferError("unsupported_path", `no handler for route "${path}". route entry not found.`);
+    return match;
+  }
+
+  #logicalRequest(incoming: IncomingRequest, route: RouteMatch): Request {
+    const mount = route.entry.mount;
+    return {
+      id: incoming.id,
+      operation: incoming.operation,
+      path: route.relativePath,
+      data: incoming.data,
+      storage: route.entry.storage,
+      clientToken: incoming.clientToken,
+      clientTokenAccessor: "",
+      mountPoint: route.entry.routePath,
+      mountType: mount.type,
+      mountAccessor: mount.accessor,
+      headers: incoming.headers,
+      ...(incoming.connection ? { connection: incoming.connection } : {}),
+      ...(incoming.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: incoming.wrapTtlSeconds }),
+      ...(incoming.rawBody ? { rawBody: incoming.rawBody } : {}),
+      ...(incoming.forwarded ? { forwarded: true } : {}),
+    };
+  }
+
+  async #authenticate(request: Request): Promise<Caller> {
+    const started = performance.now();
+    try {
+      if (request.clientToken === "") throw this.#authFailure("missing client token");
+      const resolved = await this.#deps.tokens.lookup(request.clientToken);
+      if (!resolved) throw this.#authFailure("invalid token");
+      const entry = resolved.entry;
+      const auth = authOf(resolved);
+      request.clientTokenAccessor = entry.accessor;
+      request.callerAuth = auth;
+      request.cubbyholeId = entry.cubbyholeId;
+      return { resolved, auth };
+    } finally {
+      this.#deps.metrics.summary(metricNames.checkToken).observe(performance.now() - started);
+    }
+  }
+
+  #authFailure(reason: string): CofferError {
+    this.#deps.metrics.counter(metricNames.authFailures, "requests refused for a missing or invalid token").inc();
+    // The reason is for the log only; the client sees Vault's message.
+    return permissionDenied("permission denied", { cause: new Error(reason) });
+  }
+
+  /** POST/PUT is `update` unless the path's existence check says the target is new (then `create`). */
+  async #resolveCreateOrUpdate(request: Request, route: RouteMatch): Promise<void> {
+    if (request.operation !== "update") return;
+    const existence = await route.entry.backend.existenceCheck(request);
+    if (existence.checkFound && !existence.exists) request.operation = "create";
+  }
+
+  async #authorize(request: Request, route: RouteMatch, caller: Caller | undefined): Promise<void> {
+    if (!caller) throw permissionDenied();
+    const entry = caller.resolved.entry;
+    const access = isRootToken(entry) ? allowAll : await this.#deps.resolveAccess(entry.policies);
+    const decision = access.check({
+      path: route.entry.routePath + route.relativePath,
+      operation: request.operation,
+      data: request.data,
+      sudoRequired: route.entry.sudo.matches(route.relativePath),
+      ...(request.wrapTtlSeconds === undefined ? {} : { wrapTtlSeconds: request.wrapTtlSeconds }),
+    });
+    if (!decision.allowed) {
+      this.#deps.metrics.counter(metricNames.permissionDenials, "requests refused by policy").inc();
+      throw permissionDenied();
+    }
+  }
+
+  async #finish(request: Request, route: RouteMatch, response: Response | undefined): Promise<Response | undefined> {
+    const finisher = this.#deps.finisher;
+    if (!response || !finisher) return response;
+    let result = response;
+    if (result.auth && result.auth.clientToken === "") result = await finisher.completeLogin(request, route, result);
+    if (result.secret && result.secret.leaseId === undefined)
+      result = await finisher.registerSecret(request, route, result);
+    if (request.wrapTtlSeconds !== undefined && !isUnwrapResult(request)) {
+      result = await finisher.wrap(request, result, request.wrapTtlSeconds);
+    }
+    return result;
+  }
+}
+
+function isUnwrapResult(request: Request): boolean {
+  return request.mountType === "system" && request.path === "wrapping/unwrap";
+}
+
+/** The caller's token as a response-style Auth (for engines and the audit log). */
+export function authOf(resolved: ResolvedToken): Auth {
+  const entry = resolved.entry;
+  return {
+    clientToken: resolved.token,
+    accessor: entry.accessor,
+    policies: entry.policies,
+    tokenPolicies: entry.policies,
+    metadata: entry.meta,
+    displayName: entry.displayName,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    orphan: entry.parentSaltedId === "",
+    numUses: entry.numUses,
+    periodSeconds: entry.periodSeconds,
+    explicitMaxTtlSeconds: entry.explicitMaxTtlSeconds,
+    internalData: entry.internalData,
+    ttlSeconds: entry.ttlSeconds,
+    maxTtlSeconds: entry.explicitMaxTtlSeconds,
+    renewable: entry.renewable,
+    issueTimeMs: entry.creationTimeMs,
+  };
+}
