@@ -78,6 +78,7 @@ export class Lexer {
     if (character === '"') return this.scanString(position);
     if (this.cursor.startsWith("<<")) return this.scanHeredoc(position);
     if (isDigit(character) || (character === "-" && isDigit(this.cursor.peek(1)))) return this.scanNumber(position);
+    if (character === "." && isDigit(this.cursor.peek(1))) return this.scanNumber(position);
     if (isIdentifierStart(character)) return this.scanIdentifier(position);
     throw new HclSyntaxError(position, "illegal char");
   }
@@ -210,34 +211,45 @@ export class Lexer {
     return String.fromCodePoint(codePoint);
   }
 
+  /**
+   * `<<ANCHOR` up to a line holding only the anchor (after optional
+   * whitespace); with `<<-ANCHOR` that line must be indented. As in HCL1, the
+   * closing line must end with a newline.
+   */
   private scanHeredoc(position: Position): Token {
     const start = this.cursor.index;
     this.cursor.advanceBy(2);
     const indented = this.cursor.peek() === "-";
     if (indented) this.cursor.advance();
     const anchorStart = this.cursor.index;
-    while (isIdentifierPart(this.cursor.peek())) this.cursor.advance();
+    while (isHeredocAnchorPart(this.cursor.peek())) this.cursor.advance();
     const anchor = this.cursor.slice(anchorStart);
-    if (anchor === "") throw new HclSyntaxError(position, "zero-length heredoc anchor");
-    if (this.cursor.peek() === "\r") this.cursor.advance();
+    if (this.cursor.atEnd) throw new HclSyntaxError(this.cursor.position(), "heredoc not terminated");
+    if (this.cursor.peek() === "\r" && this.cursor.peek(1) === "\n") this.cursor.advance();
     if (this.cursor.peek() !== "\n")
       throw new HclSyntaxError(this.cursor.position(), "invalid characters in heredoc anchor");
+    if (anchor === "") throw new HclSyntaxError(position, "zero-length heredoc anchor");
     this.cursor.advance();
+    const closing = new RegExp(`^[ \\t\\n\\v\\f\\r]${indented ? "+" : "*"}${anchor}\\r*$`);
     const lines: string[] = [];
     for (;;) {
-      if (this.cursor.atEnd) throw new HclSyntaxError(this.cursor.position(), "heredoc not terminated");
       const lineStart = this.cursor.index;
       while (!this.cursor.atEnd && this.cursor.peek() !== "\n") this.cursor.advance();
-      const line = this.cursor.slice(lineStart).replace(/\r$/, "");
-      if (line.trimStart() === anchor) {
-        lines.push(line.slice(0, line.length - anchor.length));
+      if (this.cursor.atEnd) throw new HclSyntaxError(this.cursor.position(), "heredoc not terminated");
+      const line = this.cursor.slice(lineStart);
+      this.cursor.advance();
+      if (closing.test(line)) {
+        lines.push(line.slice(0, line.lastIndexOf(anchor)));
         break;
       }
       lines.push(line);
-      if (!this.cursor.atEnd) this.cursor.advance();
     }
     return { type: "HEREDOC", value: heredocValue(lines, indented), text: this.cursor.slice(start), position };
   }
+}
+
+function isHeredocAnchorPart(character: string): boolean {
+  return isIdentifierStart(character) || isDigit(character);
 }
 
 function parseInteger(text: string): number {

@@ -140,7 +140,10 @@ class HclParser {
       }
       if (this.currentType() === "EOF")
         throw new HclSyntaxError(this.token.position, "list expected closing RBRACK got: EOF");
-      elements.push(this.parseValue());
+      const element = this.parseValue();
+      elements.push(element);
+      // HCL1 asks for no comma after a nested list (`[[1] 2]` parses).
+      if (element.kind === "list") continue;
       if (this.currentType() === "COMMA") {
         this.advance();
       } else if (this.currentType() !== "RBRACK") {
