@@ -49,7 +49,9 @@ export class SafetyChecker {
   private readonly leaders = new Map<NodeId, { term: number; log: LogView }>();
   /** Entries a client was told are committed: index -> term. */
   readonly acknowledged = new Map<number, number>();
+  maxAcknowledgedIndex = 0;
   maxCommittedIndex = 0;
+  readsServed = 0;
 
   /** A node is leader of `term` now (called after every step it took). */
   recordLeader(node: NodeId, term: number, log: LogView): void {
@@ -161,6 +163,20 @@ export class SafetyChecker {
       throw new SafetyViolation(`acknowledged ${term}/${index} but ${committedTerm}/${index} is the committed entry`);
     }
     this.acknowledged.set(index, term);
+    this.maxAcknowledgedIndex = Math.max(this.maxAcknowledgedIndex, index);
+  }
+
+  /**
+   * Linearizable reads (thesis §6.4): a read may be served at `readIndex` only
+   * if that covers every write acknowledged before the read was asked for.
+   */
+  recordRead(node: NodeId, readIndex: number, acknowledgedBeforeRequest: number): void {
+    if (readIndex < acknowledgedBeforeRequest) {
+      throw new SafetyViolation(
+        `linearizability: ${node} may serve a read at ${readIndex}, missing the write acknowledged at ${acknowledgedBeforeRequest}`,
+      );
+    }
+    this.readsServed += 1;
   }
 
   appliedTermAt(index: number): number | undefined {

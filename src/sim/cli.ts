@@ -6,7 +6,7 @@
  */
 import { parseArgs } from "node:util";
 import type { SeedOptions } from "./scenario.js";
-import { runSeed } from "./scenario.js";
+import { defaultSeedCount, runSeed } from "./scenario.js";
 
 const faults: Record<string, SeedOptions> = {
   grantVotesIgnoringLog: { coreFaults: { grantVotesIgnoringLog: true } },
@@ -16,7 +16,7 @@ const faults: Record<string, SeedOptions> = {
 function main(): number {
   const { values } = parseArgs({
     options: {
-      seeds: { type: "string", default: "100" },
+      seeds: { type: "string", default: String(defaultSeedCount) },
       "start-seed": { type: "string", default: "1" },
       verbose: { type: "boolean", default: false },
       fault: { type: "string" },

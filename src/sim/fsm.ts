@@ -1,8 +1,8 @@
 /**
  * The simulated state machine: a running hash of every applied entry, so two
  * replicas that applied the same sequence have the same state and a snapshot
- * is a few bytes. Its state is durable with its applied index (like the real
- * FSM's single LevelDB batch), so it survives crashes.
+ * is a few bytes. Its state and applied index are written together (like the
+ * real FSM's single LevelDB batch) to the node's SimDisk.
  */
 import type { Entry } from "../raft/index.js";
 
@@ -24,6 +24,11 @@ export function chainHash(previous: number, entry: Entry): number {
 export class SimStateMachine {
   appliedIndex = 0;
   hash = 0;
+
+  constructor(record: { readonly appliedIndex: number; readonly hash: number } = { appliedIndex: 0, hash: 0 }) {
+    this.appliedIndex = record.appliedIndex;
+    this.hash = record.hash;
+  }
 
   apply(entry: Entry): void {
     if (entry.index !== this.appliedIndex + 1) {

@@ -30,6 +30,9 @@ export interface SeedResult {
   readonly trace: readonly string[];
 }
 
+/** The seeds `npm test` runs (1..defaultSeedCount); `npm run sim` runs any range. */
+export const defaultSeedCount = 300;
+
 const tickMs = 10;
 const faultPhaseMs = 4_000;
 /** After healing, a leader must be elected and a proposal applied everywhere within this. */
@@ -76,6 +79,7 @@ class Chaos {
   step(): void {
     const { random } = this;
     if (random.chance(0.3)) this.propose();
+    if (random.chance(0.05)) this.read();
     if (random.chance(0.004)) this.crash();
     if (random.chance(0.006)) this.changePartitions();
     if (random.chance(0.004)) this.changeMembership();
@@ -93,6 +97,11 @@ class Chaos {
     const leader = this.world.leader();
     const target = leader && this.random.chance(0.8) ? leader : this.random.pick(alive);
     this.world.propose(target);
+  }
+
+  private read(): void {
+    const alive = this.alive();
+    if (alive.length > 0) this.world.read(this.random.pick(alive));
   }
 
   private crash(): void {
@@ -268,7 +277,7 @@ export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
     ok: failure === "",
     failure,
     virtualMs: world.events.now,
-    summary: `${summary}, stats ${JSON.stringify(world.stats)}`,
+    summary: `${summary}, stats ${JSON.stringify({ ...world.stats, readsServed: world.checker.readsServed, acknowledged: world.checker.acknowledged.size })}`,
     state: world.describe(),
     trace: world.trace,
   };

@@ -32,12 +32,14 @@ export interface SimNodeOptions {
 export class SimNode {
   readonly id: NodeId;
   readonly disk = new SimDisk();
-  readonly fsm = new SimStateMachine();
+  fsm = new SimStateMachine();
   raft: RaftNode | null = null;
   /** Bumped at each crash: reports addressed to an earlier incarnation are dropped. */
   incarnation = 0;
   /** Proposals this node accepted, by index: acknowledged to the client once applied with the same term. */
   readonly awaitingApply = new Map<number, number>();
+  /** Reads asked of this node, by context: the highest acknowledged index when each was asked. */
+  readonly pendingReads = new Map<string, number>();
   private lastSnapshotIndex = 0;
   private readonly deferred: ((raft: RaftNode) => void)[] = [];
 
@@ -71,8 +73,10 @@ export class SimNode {
     this.raft = null;
     this.incarnation += 1;
     this.awaitingApply.clear();
+    this.pendingReads.clear();
     this.deferred.length = 0;
     this.disk.crash(random);
+    this.fsm = new SimStateMachine(this.disk.fsm);
     this.lastSnapshotIndex = this.disk.live.initialState().snapshotMeta.index;
   }
 
@@ -101,7 +105,14 @@ export class SimNode {
   private handle(ready: Ready): void {
     const { disk, fsm, options } = this;
     const { checker } = options;
-    if (ready.snapshot) disk.write({ kind: "installSnapshot", snapshot: ready.snapshot });
+    if (ready.snapshot) {
+      // The FSM's restored state is written with the snapshot, in the same synced batch.
+      disk.write({ kind: "installSnapshot", snapshot: ready.snapshot });
+      fsm.restore(ready.snapshot.data, ready.snapshot.meta.index);
+      disk.write({ kind: "fsm", record: { appliedIndex: fsm.appliedIndex, hash: fsm.hash } });
+      checker.recordRestore(this.id, fsm.appliedIndex, fsm.hash);
+      this.lastSnapshotIndex = ready.snapshot.meta.index;
+    }
     const first = ready.entries[0];
     if (first) {
       const previousTerm = disk.live.term(toLogIndex(first.index - 1));
@@ -111,11 +122,6 @@ export class SimNode {
     if (ready.hardState) disk.write({ kind: "hardState", hardState: ready.hardState });
     if (ready.mustSync && !options.driverFaults.ackBeforeSync) disk.sync();
     for (const message of ready.messages) options.send(message, this);
-    if (ready.snapshot) {
-      fsm.restore(ready.snapshot.data, ready.snapshot.meta.index);
-      checker.recordRestore(this.id, fsm.appliedIndex, fsm.hash);
-      this.lastSnapshotIndex = ready.snapshot.meta.index;
-    }
     for (const entry of ready.committedEntries) {
       fsm.apply(entry);
       checker.recordApply(this.id, entry, fsm.hash);
@@ -124,6 +130,17 @@ export class SimNode {
         this.awaitingApply.delete(entry.index);
         if (awaitedTerm === entry.term) checker.recordAcknowledged(entry.index, entry.term);
       }
+    }
+    // Applying does not sync (as a LevelDB batch written without fsync): a crash may undo it.
+    if (ready.committedEntries.length > 0) {
+      disk.write({ kind: "fsm", record: { appliedIndex: fsm.appliedIndex, hash: fsm.hash } });
+    }
+    for (const read of ready.readStates) {
+      const key = new TextDecoder().decode(read.context);
+      const required = this.pendingReads.get(key);
+      if (required === undefined) continue;
+      this.pendingReads.delete(key);
+      checker.recordRead(this.id, read.index, required);
     }
   }
 

@@ -36,6 +36,7 @@ export class World {
   readonly nodes = new Map<NodeId, SimNode>();
   readonly trace: string[] = [];
   private proposalCount = 0;
+  private readCount = 0;
   stats = { proposed: 0, crashes: 0, configChanges: 0, transfers: 0, partitions: 0, snapshotsSent: 0 };
 
   constructor(readonly options: WorldOptions) {
@@ -164,6 +165,16 @@ export class World {
       const leader = this.nodes.get(result.leader);
       if (redirects > 0 && leader?.alive && leader !== node)
         this.events.after(1, () => this.propose(leader, redirects - 1));
+    });
+    this.drive(node);
+  }
+
+  /** A client's linearizable read at `node`, checked when the node may serve it. */
+  read(node: SimNode): void {
+    const context = `r${++this.readCount}`;
+    node.pendingReads.set(context, this.checker.maxAcknowledgedIndex);
+    node.whenIdle((raft) => {
+      if (!raft.readIndex(new TextEncoder().encode(context)).ok) node.pendingReads.delete(context);
     });
     this.drive(node);
   }
