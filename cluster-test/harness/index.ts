@@ -1,0 +1,2 @@
+export { freePort, freePortPair } from "./ports.js";
+export { api, cofferBin, repositoryRoot, ServerProcess, type ServerProcessOptions, TempDir } from "./server-process.js";

@@ -1,0 +1,166 @@
+/**
+ * Runs a real `coffer server` process (the built dist/ executable) for
+ * black-box tests: start it from a config text or dev flags, wait until its
+ * API answers, stop it gracefully (SIGTERM) or kill it (SIGKILL). Output is
+ * kept so a failing test can print it. Every process is tracked and killed
+ * when the test process exits, so a failed test never leaves one behind.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePortPair } from "./ports.js";
+
+/** dist/cluster-test/harness -> repository root. */
+export const repositoryRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+export const cofferBin = join(repositoryRoot, "dist", "src", "server", "bin.js");
+
+const running = new Set<ChildProcess>();
+process.once("exit", () => {
+  for (const child of running) child.kill("SIGKILL");
+});
+
+export interface ServerProcessOptions {
+  /** Extra arguments after `server` (e.g. `-dev`, `-dev-root-token-id=root`). */
+  readonly args?: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+  /** How long to wait for the API to answer. */
+  readonly startTimeoutMs?: number;
+}
+
+export class ServerProcess {
+  readonly url: string;
+  readonly #child: ChildProcess;
+  #stdout = "";
+  #stderr = "";
+  readonly exited: Promise<number | null>;
+
+  private constructor(child: ChildProcess, url: string) {
+    this.#child = child;
+    this.url = url;
+    running.add(child);
+    child.stdout?.on("data", (chunk: Buffer) => {
+      this.#stdout += chunk.toString();
+    });
+    child.stderr?.on("data", (chunk: Buffer) => {
+      this.#stderr += chunk.toString();
+    });
+    this.exited = new Promise((resolveExit) => {
+      child.once("exit", (code) => {
+        running.delete(child);
+        resolveExit(code);
+      });
+    });
+  }
+
+  /** Starts `coffer server <args>` and waits until `url/v1/sys/health` answers (any status). */
+  static async start(url: string, options: ServerProcessOptions = {}): Promise<ServerProcess> {
+    const child = spawn(process.execPath, [cofferBin, "server", ...(options.args ?? [])], {
+      env: { ...process.env, ...options.env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const server = new ServerProcess(child, url);
+    await server.waitUntilAnswering(options.startTimeoutMs ?? 20_000);
+    return server;
+  }
+
+  /** A dev-mode server on a free port, root token `root`. */
+  static async dev(extraArgs: readonly string[] = []): Promise<ServerProcess> {
+    const port = await freePortPair();
+    return ServerProcess.start(`http://127.0.0.1:${port}`, {
+      args: [
+        "-dev",
+        `-dev-listen-address=127.0.0.1:${port}`,
+        "-dev-root-token-id=root",
+        "-dev-no-store-token",
+        ...extraArgs,
+      ],
+    });
+  }
+
+  get stdout(): string {
+    return this.#stdout;
+  }
+
+  get stderr(): string {
+    return this.#stderr;
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  async waitUntilAnswering(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      if (this.#child.exitCode !== null) {
+        throw new Error(`coffer server exited with ${this.#child.exitCode}\n${this.#stdout}\n${this.#stderr}`);
+      }
+      try {
+        await fetch(`${this.url}/v1/sys/health`, { signal: AbortSignal.timeout(1000) });
+        return;
+      } catch {
+        if (Date.now() > deadline) throw new Error(`coffer server did not answer in ${timeoutMs} ms\n${this.#stderr}`);
+        await new Promise((resolveWait) => setTimeout(resolveWait, 100));
+      }
+    }
+  }
+
+  /** Graceful stop (SIGTERM); resolves with the exit code. */
+  async stop(): Promise<number | null> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGTERM");
+    return this.exited;
+  }
+
+  /** kill -9. */
+  async kill(): Promise<void> {
+    if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
+    await this.exited;
+  }
+}
+
+/** A temporary directory removed by `cleanup()`; for data directories and config files. */
+export class TempDir {
+  readonly path: string;
+
+  constructor(prefix = "coffer-test-") {
+    this.path = mkdtempSync(join(tmpdir(), prefix));
+  }
+
+  file(name: string, contents: string): string {
+    const path = join(this.path, name);
+    writeFileSync(path, contents);
+    return path;
+  }
+
+  cleanup(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** A JSON API call against a server, returning status and parsed body (undefined for an empty body). */
+export async function api(
+  baseUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string; headers: Headers }> {
+  const headers: Record<string, string> = { ...options.headers };
+  if (options.token) headers["X-Vault-Token"] = options.token;
+  const response = await fetch(`${baseUrl}/v1/${path}`, {
+    method,
+    headers,
+    ...(options.body === undefined
+      ? {}
+      : { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
+  });
+  const text = await response.text();
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, body, text, headers: response.headers };
+}
