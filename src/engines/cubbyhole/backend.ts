@@ -56,6 +56,9 @@ async function readSecret(request: Request): Promise<Response | undefined> {
 async function writeSecret(request: Request): Promise<undefined> {
   const prefix = cubbyholePrefix(request);
   if (request.path === "") throw invalidRequest("missing path");
+  // A key ending in "/" would list as an empty name inside its folder.
+  if (request.path.endsWith("/"))
+    throw invalidRequest(`invalid path "${request.path}": a secret's path cannot end in "/"`);
   if (Object.keys(request.data).length === 0) throw invalidRequest("missing data fields");
   await request.storage.put(prefix + request.path, new TextEncoder().encode(JSON.stringify(request.data)));
   return undefined;

@@ -44,6 +44,7 @@ t.test("bad writes are 400 with Vault's messages and store nothing", async (t) =
   const { as, storage } = await cubbyhole();
   await t.rejects(as("c1").write("a", {}), { code: "invalid_request", message: "missing data fields" });
   await t.rejects(as("c1").write("", { x: 1 }), { code: "invalid_request", message: "missing path" });
+  await t.rejects(as("c1").write("dir/", { x: 1 }), { code: "invalid_request", message: /cannot end in "\/"/ });
   t.same(storage.keys(), []);
 });
 

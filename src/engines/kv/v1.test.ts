@@ -71,6 +71,10 @@ t.test("a write replaces the whole object; an empty body is 400 'missing data fi
   t.same((await kv.read("a"))?.data, { z: 3 });
   await t.rejects(kv.write("b", {}), { code: "invalid_request", status: 400, message: "missing data fields" });
   await t.rejects(kv.write("", { x: 1 }), { code: "invalid_request", message: "missing path" });
+  await t.rejects(kv.write("folder/", { x: 1 }), {
+    code: "invalid_request",
+    message: 'invalid path "folder/": a secret\'s path cannot end in "/"',
+  });
   t.same(storage.keys(), ["a"], "failed writes store nothing");
 });
 

@@ -8,6 +8,7 @@
 import { definePath, FrameworkBackend, matchAllRegex } from "../../framework/index.js";
 import { invalidRequest, parseDurationSeconds } from "../../lib/index.js";
 import { getJson, listResponse, type Request, type Response, type SystemView } from "../../logical/index.js";
+import { checkKeyName } from "./key-name.js";
 
 const secretType = "kv";
 
@@ -78,7 +79,7 @@ async function readSecret(options: KvV1Options, request: Request): Promise<Respo
 }
 
 async function writeSecret(request: Request): Promise<Response | undefined> {
-  if (request.path === "") throw invalidRequest("missing path");
+  checkKeyName(request.path);
   if (Object.keys(request.data).length === 0) throw invalidRequest("missing data fields");
   await request.storage.put(request.path, new TextEncoder().encode(JSON.stringify(request.data)));
   return undefined;

@@ -14,6 +14,7 @@ import {
 } from "../../../framework/index.js";
 import { formatDuration, invalidRequest, notFound } from "../../../lib/index.js";
 import { listResponse, type Request, type Response } from "../../../logical/index.js";
+import { checkKeyName } from "../key-name.js";
 import { type KvV2Context, nowMs } from "./context.js";
 import { parseCustomMetadata, validateCustomMetadata } from "./custom-metadata.js";
 import { formatTime } from "./model.js";
@@ -118,12 +119,6 @@ async function readKeyMetadata(request: Request, data: FieldData<MetadataFields>
       versions,
     },
   };
-}
-
-/** A key names a secret, never a folder: "" and a trailing "/" are refused. */
-function checkKeyName(key: string): void {
-  if (key === "") throw invalidRequest("missing path");
-  if (key.endsWith("/")) throw invalidRequest(`invalid path "${key}": a secret's path cannot end in "/"`);
 }
 
 async function warningFor(request: Request, casRequired: boolean | undefined): Promise<Response | undefined> {
