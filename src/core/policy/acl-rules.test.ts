@@ -600,3 +600,48 @@ t.test(`sys/capabilities answers (${capabilityCases.length} cases)`, async (t) =
   }
   t.same(compileAcl([rootPolicy]).capabilities("anything"), ["root"], "root answers root");
 });
+
+t.test("mount visibility for sys/internal/ui/mounts", async (t) => {
+  const acl = compileAcl([
+    parsePolicy(seedText, { name: "seed" }),
+    parsePolicy('path "team/+/kv/*" { capabilities = ["read"] }\npath "blocked/*" { capabilities = ["deny"] }', {
+      name: "more",
+    }),
+  ]);
+  const cases: ReadonlyArray<readonly [string, boolean, string]> = [
+    ["kv/", true, "a rule under the mount (kv/data/myapp/*) makes it visible"],
+    ["database/", true, "an exact rule under the mount makes it visible"],
+    ["pki/", true, "pki/issue/myapp is under pki/"],
+    ["sys/", true, "sys/capabilities-self is under sys/"],
+    ["secret/", false, "nothing under secret/"],
+    ["team/a/", true, "a `+` rule whose first segments match the mount"],
+    ["team/", true, "...and its parent mount path"],
+    ["other/a/", false, "a `+` rule whose fixed segment differs"],
+    ["blocked/", false, "a deny rule covering the mount shows nothing"],
+  ];
+  for (const [mount, visible, note] of cases) t.equal(acl.hasMountAccess(mount), visible, `${note} (${mount})`);
+  t.equal(compileAcl([rootPolicy]).hasMountAccess("anything/"), true, "root sees every mount");
+  t.equal(compileAcl([]).hasMountAccess("kv/"), false, "no policies see nothing");
+});
+
+t.test("the resultant ACL in Vault's shape", async (t) => {
+  const acl = compileAcl([
+    parsePolicy(seedText, { name: "seed" }),
+    parsePolicy(
+      'path "secret/foo" {\n  capabilities = ["update", "create"]\n  allowed_parameters = { "a" = ["x"] }\n  max_wrapping_ttl = 60\n}\npath "secret/bar" { capabilities = ["deny"] }\npath "team/+/kv" { capabilities = ["read"] }',
+      { name: "more" },
+    ),
+  ]);
+  t.same(acl.resultantAcl(), {
+    root: false,
+    exact_paths: {
+      "database/creds/myapp": { capabilities: ["read"] },
+      "pki/issue/myapp": { capabilities: ["update"] },
+      "sys/capabilities-self": { capabilities: ["update"] },
+      "secret/foo": { capabilities: ["create", "update"], max_wrapping_ttl: 60, allowed_parameters: { a: ["x"] } },
+      "secret/bar": { capabilities: ["deny"] },
+    },
+    glob_paths: { "kv/data/myapp/": { capabilities: ["read"] } },
+  });
+  t.same(compileAcl([rootPolicy]).resultantAcl(), { root: true });
+});

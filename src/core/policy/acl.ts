@@ -13,6 +13,7 @@
  */
 import { internalError } from "../../lib/index.js";
 import type { Operation } from "../../logical/index.js";
+import { type AclTables, hasMountAccess, type ResultantAcl, resultantAcl } from "./acl-views.js";
 import { isRootPolicy } from "./builtin.js";
 import {
   type Capability,
@@ -91,6 +92,14 @@ export interface Acl {
    * for root. Evaluated as a list request, as Vault does.
    */
   capabilities(path: string): CapabilityAnswer[];
+  /**
+   * May the token see this mount (`kv/`) in `sys/internal/ui/mounts`? True
+   * with any capability on the mount path or any rule under it that grants
+   * something (`kv/data/myapp/*` makes `kv/` visible).
+   */
+  hasMountAccess(mountPath: string): boolean;
+  /** The merged rules, as `sys/internal/ui/resultant-acl` returns them. */
+  resultantAcl(): ResultantAcl;
 }
 
 interface Located {
@@ -105,6 +114,7 @@ class CompiledAcl implements Acl {
   private readonly exact: ReadonlyMap<string, Permissions>;
   private readonly prefixes: PrefixTable<Permissions>;
   private readonly segmentPatterns: readonly SegmentPattern<Permissions>[];
+  private readonly tables: AclTables;
 
   constructor(policies: readonly Policy[], options: CompileAclOptions) {
     this.isRoot = policies.some(isRootPolicy);
@@ -124,6 +134,7 @@ class CompiledAcl implements Acl {
     this.segmentPatterns = Object.freeze(
       [...build(builders.segment)].map(([pattern, permissions]) => new SegmentPattern(pattern, permissions)),
     );
+    this.tables = { exact: this.exact, prefixes: this.prefixes, segmentPatterns: this.segmentPatterns };
     Object.freeze(this);
   }
 
@@ -194,6 +205,16 @@ class CompiledAcl implements Acl {
     const capabilities = located === undefined ? [] : capabilitiesOf(located.permissions.bits);
     if (capabilities.length === 0) return ["deny"];
     return [...capabilities].sort();
+  }
+
+  hasMountAccess(mountPath: string): boolean {
+    if (this.isRoot) return true;
+    const path = stripLeadingSlashes(mountPath);
+    return hasMountAccess(this.tables, this.capabilities(path), path);
+  }
+
+  resultantAcl(): ResultantAcl {
+    return resultantAcl(this.tables, this.isRoot);
   }
 }
 

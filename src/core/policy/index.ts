@@ -13,6 +13,7 @@ export {
   compileAcl,
   type MatchedRule,
 } from "./acl.js";
+export type { ResultantAcl, ResultantRule } from "./acl-views.js";
 export {
   defaultPolicy,
   defaultPolicyText,

@@ -108,6 +108,10 @@ export class PrefixTable<T> {
     return this.byPrefix.size;
   }
 
+  entries(): IterableIterator<[string, T]> {
+    return this.byPrefix.entries();
+  }
+
   longestPrefixOf(path: string): { prefix: string; value: T } | undefined {
     for (const length of this.lengthsDescending) {
       if (length > path.length) continue;
