@@ -1,3 +1,5 @@
+import { isDeepStrictEqual } from "node:util";
+import fc from "fast-check";
 import t from "tap";
 import { InmemStorage, type Request } from "../logical/index.js";
 import { FrameworkBackend } from "./backend.js";
@@ -259,4 +261,34 @@ t.test("mergePatch follows RFC 7396 (null deletes, objects merge, the rest repla
   const patched = mergePatch({}, JSON.parse('{"__proto__":{"x":1}}')) as object;
   t.equal(Object.getPrototypeOf(patched), Object.prototype, "a __proto__ key stays data");
   t.same(Object.keys(patched), ["__proto__"]);
+});
+
+// fast-check prints the seed and counterexample of a failing run; replay with { seed, path }.
+/** JSON objects as a request body parses into (plain prototypes, "__proto__" possibly an own key). */
+const jsonObject = fc
+  .dictionary(fc.string(), fc.jsonValue({ maxDepth: 3 }))
+  .map((value) => JSON.parse(JSON.stringify(value)) as Record<string, unknown>);
+
+t.test("property: merge patches are idempotent and an empty patch changes nothing (RFC 7396)", async (t) => {
+  fc.assert(
+    fc.property(jsonObject, jsonObject, (target, patch) => {
+      const once = mergePatch(target, patch);
+      return isDeepStrictEqual(mergePatch(once, patch), once) && isDeepStrictEqual(mergePatch(target, {}), target);
+    }),
+    { numRuns: 200 },
+  );
+  t.pass("200 random targets and patches");
+});
+
+t.test("property: a name route captures exactly the name, and only names match", async (t) => {
+  const role = compilePattern(`roles/${genericNameRegex("name")}`);
+  fc.assert(
+    fc.property(fc.string({ maxLength: 12 }), (name) => {
+      const captured = matchPattern(role, `roles/${name}`);
+      const valid = /^\w(?:[\w.-]*\w)?$/.test(name);
+      return captured?.["name"] === (valid ? name : undefined);
+    }),
+    { numRuns: 300 },
+  );
+  t.pass("300 random names");
 });

@@ -253,7 +253,9 @@ class OperationBuilder {
   #operationId(kind: PathOperation, spec: OperationSpec): string {
     const prefix = this.path.display.operationPrefix ?? this.source.type;
     const verb = spec.operationVerb ?? this.path.display.operationVerb ?? defaultVerbs[kind];
-    const suffix = spec.operationSuffix ?? this.path.display.operationSuffix ?? templateWords(this.template);
+    // A path that names its operations (operationPrefix) gets no words guessed from its template.
+    const guessed = this.path.display.operationPrefix === undefined ? templateWords(this.template) : "";
+    const suffix = spec.operationSuffix ?? this.path.display.operationSuffix ?? guessed;
     const base = kebabCase([prefix, verb, suffix].filter((part) => part !== "").join("-"));
     const taken = usedOperationIds(this.document);
     let candidate = base;

@@ -1,8 +1,9 @@
 import t from "tap";
 import { BackendHarness, testBackendConfig } from "../../framework/index.js";
-import { ManualClock } from "../../lib/index.js";
+import { limits, ManualClock } from "../../lib/index.js";
 import { InmemStorage, type Response, type StorageOp } from "../../logical/index.js";
 import { factory } from "./index.js";
+import { commit } from "./v2/store.js";
 
 /** Inmem storage that also records every call, to pin how writes reach storage. */
 class RecordingStorage extends InmemStorage {
@@ -438,3 +439,23 @@ t.test("help and OpenAPI list the v2 endpoints, not the catch-all", async (t) =>
   t.equal(document.paths["/undelete/{path}"]?.post?.operationId, "kv-v2-undelete-versions");
   t.match((await kv.help("data/a")).data?.["help"] as string, /Write, Patch, Read, and Delete data/);
 });
+
+t.test(
+  "commit: the required ops and as much cleanup as fits go in the first transaction, the rest in bounded batches",
+  async (t) => {
+    const storage = new RecordingStorage();
+    const required: StorageOp[] = [
+      { type: "put", key: "versions/x/9", value: new Uint8Array([1]) },
+      { type: "put", key: "metadata/x", value: new Uint8Array([2]) },
+    ];
+    const cleanup: StorageOp[] = Array.from({ length: 2100 }, (_, index) => ({
+      type: "delete",
+      key: `versions/x/old-${index}`,
+    }));
+    await commit(storage, required, cleanup);
+    const sizes = storage.calls.map((call) => call.ops?.length);
+    t.same(sizes, [limits.transactionOpsMax, limits.transactionOpsMax, 2102 - 2 * limits.transactionOpsMax]);
+    t.same(storage.calls[0]?.ops?.slice(0, 2), required, "the ops that must land together lead the first transaction");
+    t.same(storage.keys(), ["metadata/x", "versions/x/9"]);
+  },
+);
