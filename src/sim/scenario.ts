@@ -81,13 +81,22 @@ class Chaos {
     if (random.chance(0.3)) this.propose();
     if (random.chance(0.05)) this.read();
     if (random.chance(0.004)) this.crash();
+    if (random.chance(0.003)) this.pause();
     if (random.chance(0.006)) this.changePartitions();
     if (random.chance(0.004)) this.changeMembership();
     if (random.chance(0.003)) this.transferLeadership();
   }
 
+  /** Servers a client can talk to now. */
   private alive(): SimNode[] {
-    return [...this.world.nodes.values()].filter((node) => node.alive);
+    return [...this.world.nodes.values()].filter((node) => node.alive && !this.world.isPaused(node));
+  }
+
+  private pause(): void {
+    const alive = this.alive();
+    if (alive.length === 0) return;
+    this.world.stats.pauses += 1;
+    this.world.pause(this.random.pick(alive), this.random.between(20, 1_500));
   }
 
   propose(): void {
@@ -206,6 +215,7 @@ class Chaos {
 function checkLiveness(world: World, chaos: Chaos): string {
   world.network.heal();
   world.network.params = calmNetwork;
+  world.resumeAll();
   for (const node of world.nodes.values()) if (!node.alive) world.start(node);
   world.log("healed: network calm, every server up");
   const deadline = world.events.now + livenessBoundMs;

@@ -34,6 +34,8 @@ export class SimNode {
   readonly disk = new SimDisk();
   fsm = new SimStateMachine();
   raft: RaftNode | null = null;
+  /** Paused (not ticking, not reading messages) until this virtual time. */
+  pausedUntilMs = 0;
   /** Bumped at each crash: reports addressed to an earlier incarnation are dropped. */
   incarnation = 0;
   /** Proposals this node accepted, by index: acknowledged to the client once applied with the same term. */

@@ -37,7 +37,7 @@ export class World {
   readonly trace: string[] = [];
   private proposalCount = 0;
   private readCount = 0;
-  stats = { proposed: 0, crashes: 0, configChanges: 0, transfers: 0, partitions: 0, snapshotsSent: 0 };
+  stats = { proposed: 0, crashes: 0, pauses: 0, configChanges: 0, transfers: 0, partitions: 0, snapshotsSent: 0 };
 
   constructor(readonly options: WorldOptions) {
     this.network = new SimNetwork(options.random.fork(), options.network);
@@ -87,13 +87,33 @@ export class World {
     node.start();
     this.log(`${node.id} starts (incarnation ${node.incarnation})`);
     const incarnation = node.incarnation;
+    // Each server's timer runs a little fast or slow (clock drift), from 80% to 120% of a tick.
+    const periodMs = Math.max(1, Math.round(this.options.tickMs * (0.8 + 0.4 * this.random.float())));
     const tick = () => {
       if (node.incarnation !== incarnation || !node.alive) return;
+      if (this.isPaused(node)) {
+        this.events.at(node.pausedUntilMs, tick);
+        return;
+      }
       node.whenIdle((raft) => raft.tick());
       this.drive(node);
-      this.events.after(this.options.tickMs, tick);
+      this.events.after(periodMs, tick);
     };
-    this.events.after(1 + this.random.int(this.options.tickMs), tick);
+    this.events.after(1 + this.random.int(periodMs), tick);
+  }
+
+  /** A stopped process (SIGSTOP, a long GC pause): it keeps its state but neither ticks nor reads messages. */
+  pause(node: SimNode, durationMs: number): void {
+    node.pausedUntilMs = Math.max(node.pausedUntilMs, this.events.now + durationMs);
+    this.log(`${node.id} paused until ${node.pausedUntilMs}ms`);
+  }
+
+  isPaused(node: SimNode): boolean {
+    return node.pausedUntilMs > this.events.now;
+  }
+
+  resumeAll(): void {
+    for (const node of this.nodes.values()) node.pausedUntilMs = Math.min(node.pausedUntilMs, this.events.now);
   }
 
   crash(node: SimNode): void {
@@ -105,6 +125,8 @@ export class World {
 
   /** Runs a node's driver, then checks who leads. */
   drive(node: SimNode): void {
+    // A paused process runs queued calls when it resumes (its next tick drives it).
+    if (this.isPaused(node)) return;
     node.drive();
     const raft = node.raft;
     if (raft?.role === "leader") this.checker.recordLeader(node.id, raft.term, node.log);
@@ -130,11 +152,16 @@ export class World {
 
   private report(sender: SimNode, incarnation: number, action: Parameters<SimNode["whenIdle"]>[0]): void {
     // Reported on the next event, as a transport's callback would arrive.
-    this.events.after(0, () => {
+    const run = () => {
       if (sender.incarnation !== incarnation || !sender.alive) return;
+      if (this.isPaused(sender)) {
+        this.events.at(sender.pausedUntilMs, run);
+        return;
+      }
       sender.whenIdle(action);
       this.drive(sender);
-    });
+    };
+    this.events.after(0, run);
   }
 
   private deliver(message: Message, sender: SimNode, incarnation: number): void {
@@ -142,6 +169,11 @@ export class World {
     if (!target?.alive) {
       if (message.type === "installSnapshot")
         this.report(sender, incarnation, (raft) => raft.reportSnapshot(message.to, "failed"));
+      return;
+    }
+    if (this.isPaused(target)) {
+      // Held in the socket buffer until the process runs again.
+      this.events.at(target.pausedUntilMs, () => this.deliver(message, sender, incarnation));
       return;
     }
     if (this.options.traceLines) this.log(`recv: ${formatMessage(message)}`);
@@ -184,7 +216,7 @@ export class World {
     let best: SimNode | undefined;
     for (const node of this.nodes.values()) {
       const raft = node.raft;
-      if (raft?.role !== "leader") continue;
+      if (raft?.role !== "leader" || this.isPaused(node)) continue;
       if (!best || raft.term > best.raft!.term) best = node;
     }
     return best;
