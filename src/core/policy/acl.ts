@@ -15,13 +15,7 @@ import { internalError } from "../../lib/index.js";
 import type { Operation } from "../../logical/index.js";
 import { type AclTables, hasMountAccess, type ResultantAcl, resultantAcl } from "./acl-views.js";
 import { isRootPolicy } from "./builtin.js";
-import {
-  type Capability,
-  type CapabilityAnswer,
-  capabilitiesOf,
-  capabilityBit,
-  capabilityForOperation,
-} from "./capability.js";
+import { type Capability, type CapabilityAnswer, capabilityBit, capabilityForOperation } from "./capability.js";
 import { bestNonExactMatch, classifyPattern, type PatternKind, PrefixTable, SegmentPattern } from "./match.js";
 import { checkParameters } from "./parameters.js";
 import { type Permissions, PermissionsBuilder } from "./permissions.js";
@@ -162,37 +156,25 @@ class CompiledAcl implements Acl {
   }
 
   allowOperation(request: AclRequest): AclDecision {
-    if (this.isRoot) {
-      return decision({
-        allowed: true,
-        reason: "root",
-        isRoot: true,
-        sudo: true,
-        grantingPolicies: ["root"],
-      });
-    }
-    if (request.operation === "help") return decision({ allowed: true, reason: "help" });
+    if (this.isRoot) return rootDecision;
+    if (request.operation === "help") return helpDecision;
     const located = this.locate(stripLeadingSlashes(request.path), request.operation);
-    if (located === undefined) return decision({ allowed: false, reason: "no_matching_rule" });
+    if (located === undefined) return noRuleDecision;
     const { permissions, rule } = located;
-    const base = {
-      sudo: (permissions.bits & capabilityBit.sudo) !== 0,
-      capabilities: capabilitiesOf(permissions.bits),
+    const needed = capabilityForOperation(request.operation);
+    const reason = ruleVerdict(permissions, request, needed);
+    const sudo = (permissions.bits & capabilityBit.sudo) !== 0;
+    const allowed = reason === "granted";
+    return {
+      allowed,
+      reason,
+      isRoot: false,
+      sudo,
+      capabilities: permissions.capabilities,
+      grantingPolicies:
+        allowed && needed !== undefined ? (permissions.grantingPolicies.get(needed) ?? noPolicies) : noPolicies,
       matchedRule: rule,
     };
-    const denied = (reason: AclReason) => decision({ ...base, allowed: false, reason });
-    if ((permissions.bits & capabilityBit.deny) !== 0) return denied("explicit_deny");
-    const needed = capabilityForOperation(request.operation);
-    if (needed === undefined || (permissions.bits & capabilityBit[needed]) === 0) return denied("missing_capability");
-    const wrappingVerdict = checkWrapping(permissions, request.wrapTtlSeconds);
-    if (wrappingVerdict !== undefined) return denied(wrappingVerdict);
-    if (parameterCheckedOperations.has(request.operation)) {
-      const verdict = checkParameters(permissions, request.data ?? {});
-      if (verdict !== "ok") return denied(verdict);
-    }
-    if (request.sudoRequired === true && !base.sudo) return denied("sudo_required");
-    const grantingPolicies = permissions.grantingPolicies.get(needed) ?? [];
-    return decision({ ...base, allowed: true, reason: "granted", grantingPolicies });
   }
 
   check(request: AclRequest): AclDecision {
@@ -202,7 +184,7 @@ class CompiledAcl implements Acl {
   capabilities(path: string): CapabilityAnswer[] {
     if (this.isRoot) return ["root"];
     const located = this.locate(stripLeadingSlashes(path), "list");
-    const capabilities = located === undefined ? [] : capabilitiesOf(located.permissions.bits);
+    const capabilities = located === undefined ? [] : located.permissions.capabilities;
     if (capabilities.length === 0) return ["deny"];
     return [...capabilities].sort();
   }
@@ -219,7 +201,7 @@ class CompiledAcl implements Acl {
 }
 
 function stripLeadingSlashes(path: string): string {
-  return path.replace(/^\/+/, "");
+  return path.startsWith("/") ? path.replace(/^\/+/, "") : path;
 }
 
 /** A request that wraps must stay within both bounds; one that does not wrap fails any bound. */
@@ -233,14 +215,40 @@ function checkWrapping(permissions: Permissions, wrapTtlSeconds: number | undefi
   return undefined;
 }
 
-function decision(fields: Partial<AclDecision> & Pick<AclDecision, "allowed" | "reason">): AclDecision {
-  return Object.freeze({
-    isRoot: false,
-    sudo: false,
-    capabilities: Object.freeze([]),
-    grantingPolicies: Object.freeze([]),
-    ...fields,
-  });
+const noPolicies: readonly string[] = Object.freeze([]);
+
+const rootDecision: AclDecision = Object.freeze({
+  allowed: true,
+  reason: "root",
+  isRoot: true,
+  sudo: true,
+  capabilities: Object.freeze([]),
+  grantingPolicies: Object.freeze(["root"]),
+});
+
+const helpDecision: AclDecision = Object.freeze({
+  allowed: true,
+  reason: "help",
+  isRoot: false,
+  sudo: false,
+  capabilities: Object.freeze([]),
+  grantingPolicies: noPolicies,
+});
+
+const noRuleDecision: AclDecision = Object.freeze({ ...helpDecision, allowed: false, reason: "no_matching_rule" });
+
+/** The deciding rule's verdict, in Vault's order: deny, capability, wrapping, parameters, then sudo. */
+function ruleVerdict(permissions: Permissions, request: AclRequest, needed: Capability | undefined): AclReason {
+  if ((permissions.bits & capabilityBit.deny) !== 0) return "explicit_deny";
+  if (needed === undefined || (permissions.bits & capabilityBit[needed]) === 0) return "missing_capability";
+  const wrappingVerdict = checkWrapping(permissions, request.wrapTtlSeconds);
+  if (wrappingVerdict !== undefined) return wrappingVerdict;
+  if (parameterCheckedOperations.has(request.operation)) {
+    const parameterVerdict = checkParameters(permissions, request.data ?? {});
+    if (parameterVerdict !== "ok") return parameterVerdict;
+  }
+  if (request.sudoRequired === true && (permissions.bits & capabilityBit.sudo) === 0) return "sudo_required";
+  return "granted";
 }
 
 function addRule(

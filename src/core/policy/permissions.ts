@@ -3,13 +3,15 @@
  * exact pattern has been merged in (Vault's NewACL). Rules with different
  * patterns are never merged: only the winning pattern decides a request.
  */
-import { bitsOf, type Capability, capabilityBit, capabilityNames } from "./capability.js";
+import { bitsOf, type Capability, capabilitiesOf, capabilityBit, capabilityNames } from "./capability.js";
 import type { ParameterValue, PathRule } from "./types.js";
 
 export type ParameterMap = ReadonlyMap<string, readonly ParameterValue[]>;
 
 export interface Permissions {
   readonly bits: number;
+  /** `bits` as names (`["deny"]` alone for a deny rule), computed once. */
+  readonly capabilities: readonly Capability[];
   /** 0 when unset. */
   readonly minWrappingTtlSeconds: number;
   readonly maxWrappingTtlSeconds: number;
@@ -112,6 +114,7 @@ export class PermissionsBuilder {
       new Map([...map].map(([name, values]) => [name, Object.freeze([...values])]));
     return Object.freeze({
       bits: this.bits,
+      capabilities: Object.freeze(capabilitiesOf(this.bits)),
       minWrappingTtlSeconds: this.minWrappingTtlSeconds,
       maxWrappingTtlSeconds: this.maxWrappingTtlSeconds,
       allowedParameters: freezeMap(this.allowedParameters),

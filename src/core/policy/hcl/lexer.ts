@@ -51,7 +51,9 @@ const simpleEscapes: Readonly<Record<string, string>> = {
 };
 
 function isIdentifierStart(character: string): boolean {
-  return character === "_" || /^\p{L}$/u.test(character);
+  if ((character >= "a" && character <= "z") || (character >= "A" && character <= "Z") || character === "_")
+    return true;
+  return character > "\u007f" && /^\p{L}$/u.test(character);
 }
 
 function isIdentifierPart(character: string): boolean {
