@@ -140,6 +140,8 @@ t.test("documents merge under their mount paths (sys/internal/specs/openapi)", a
   t.ok(merged.paths["/auth/sample/login"]);
   t.equal(merged.info.version, "1.0.0");
   t.ok(merged.components.schemas["SampleWriteRolesRequest"]);
+  const asData: Record<string, unknown> = merged;
+  t.equal(asData["openapi"], "3.0.2", "a document is response data without a cast");
   t.equal(asOpenApiDocument("nope"), undefined);
   t.equal(asOpenApiDocument({ openapi: "3.0.2" }), undefined);
 });

@@ -65,12 +65,13 @@ export interface OpenApiPathItem {
   delete?: OpenApiOperation;
 }
 
-export interface OpenApiDocument {
+/** A type alias (not an interface) so a document is assignable to Response data as it is. */
+export type OpenApiDocument = {
   openapi: string;
   info: { title: string; description: string; version: string; license: { name: string; url: string } };
   paths: Record<string, OpenApiPathItem>;
   components: { schemas: Record<string, OpenApiSchema> };
-}
+};
 
 /** What the generator needs to know of a backend. */
 export interface OpenApiSource {
