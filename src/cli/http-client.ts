@@ -55,11 +55,13 @@ async function loadCaCertificates(tls: TlsSettings): Promise<Buffer[] | undefine
   return certificates.length > 0 ? certificates : undefined;
 }
 
+/** As Vault's client: a JSON body gives its `errors` (possibly none); anything else is shown raw. */
 function toApiError(response: ApiResponse): ApiError {
   const parsed = jsonBody(response);
-  const errors = (parsed as { errors?: unknown } | undefined)?.errors;
-  if (Array.isArray(errors)) {
-    return new ApiError(response.method, response.url, response.status, errors.map(String), false, parsed);
+  if (typeof parsed === "object" && parsed !== null) {
+    const errors = (parsed as { errors?: unknown }).errors;
+    const messages = Array.isArray(errors) ? errors.map(String) : [];
+    return new ApiError(response.method, response.url, response.status, messages, false, parsed);
   }
   return new ApiError(response.method, response.url, response.status, [response.body.toString("utf8")], true, parsed);
 }

@@ -50,6 +50,33 @@ async function fromMountTable(
   return { mountPath: longest, version: versionOf(isJsonObject(mount) ? mount["options"] : undefined) };
 }
 
+function isForbidden(error: unknown): boolean {
+  return (error as { status?: unknown }).status === 403;
+}
+
+/**
+ * The UI mounts endpoint first; when it is missing or refuses the token, the
+ * mount table. If both refuse, the first refusal is the answer (as Vault's
+ * preflight error); if neither knows the path, it is taken as version 1.
+ */
+async function detectMount(api: ApiClient, path: string): Promise<{ mountPath: string; version: 1 | 2 } | undefined> {
+  let refusal: unknown;
+  try {
+    const found = await fromUiMounts(api, path);
+    if (found !== undefined) return found;
+  } catch (error) {
+    if (!isForbidden(error)) throw error;
+    refusal = error;
+  }
+  try {
+    return await fromMountTable(api, path);
+  } catch (error) {
+    if (!isForbidden(error)) throw error;
+    if (refusal !== undefined) throw refusal;
+    return undefined;
+  }
+}
+
 /** Resolves the KV mount for the command's path argument (and `-mount`). */
 export async function resolveKvTarget(context: CommandContext, api: ApiClient): Promise<KvTarget> {
   const argument = sanitizePath(context.args[0] ?? "");
@@ -57,15 +84,7 @@ export async function resolveKvTarget(context: CommandContext, api: ApiClient): 
   const path =
     mountFlagValue === undefined ? argument : `${sanitizePath(mountFlagValue).replace(/\/+$/, "")}/${argument}`;
   if (path === "" || path === "/") throw new CommandError("Path must not be empty");
-  const found = await withErrorPrefix("Error determining the KV version", async () => {
-    try {
-      return (await fromUiMounts(api, path)) ?? (await fromMountTable(api, path));
-    } catch (error) {
-      // The mount table needs a token with read on sys/mounts; without one, fall back like Vault does for old servers.
-      if ((error as { status?: number }).status === 403) return undefined;
-      throw error;
-    }
-  });
+  const found = await withErrorPrefix("Error determining the KV version", () => detectMount(api, path));
   const mountPath = found?.mountPath ?? `${path.split("/")[0]}/`;
   return { path, mountPath, version: found?.version ?? 1 };
 }
