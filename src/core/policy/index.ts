@@ -1,8 +1,16 @@
 /**
- * The policy language and the ACL: a pure sub-module of core (imports only
- * lib and logical). Parse policy text with `parsePolicy`, compile a token's
- * policies with `compileAcl`, ask the result `allowOperation(...)` or
- * `capabilities(path)`.
+ * The policy language and the ACL: a pure sub-module of core (it imports only
+ * lib and logical, and js-hcl-parser for Vault-identical HCL syntax errors).
+ *
+ * - `parsePolicy(text, { name })` -> Policy, or throws PolicyParseError (400,
+ *   `failed to parse policy: ...`, with `line`/`column`).
+ * - `compileAcl(policies, { identity })` -> Acl, immutable. Ask it
+ *   `allowOperation(request)` (alias `check`, which makes it core's
+ *   AccessControl), `capabilities(path)` for sys/capabilities*,
+ *   `hasMountAccess(mount)` and `resultantAcl()` for the UI endpoints.
+ * - Built-ins: `defaultPolicy`, `responseWrappingPolicy`, `rootPolicy`; the
+ *   name rules (`assertPolicyWritable`, `assertPolicyDeletable`) and
+ *   `decodePolicyText` (base64 bodies) for sys/policy and sys/policies/acl.
  */
 export {
   type Acl,

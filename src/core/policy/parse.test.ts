@@ -393,6 +393,13 @@ t.test(`parse errors name their line (${errorCases.length} cases)`, async (t) =>
   }
 });
 
+t.test("a policy that is not text is a 400, not a crash", async (t) => {
+  t.throws(() => parsePolicy(42 as unknown as string), {
+    message: "failed to parse policy: the policy must be a string",
+    status: 400,
+  });
+});
+
 t.test("policy names and the built-in policies' protection", async (t) => {
   t.equal(normalizePolicyName("  Admins "), "admins");
   t.throws(() => assertPolicyWritable("root"), { message: 'cannot update "root" policy', status: 400 });

@@ -27,6 +27,8 @@ interface PathBlock {
 }
 
 export function parsePolicy(text: string, options: ParsePolicyOptions = {}): Policy {
+  // Guards callers that pass a request field through unchecked.
+  if (typeof text !== "string") throw new PolicyParseError("the policy must be a string");
   let items: readonly ObjectItem[];
   let syntax: "hcl" | "json";
   try {
