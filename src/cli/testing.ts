@@ -5,6 +5,7 @@
  */
 import { mkdtempSync } from "node:fs";
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,6 +36,7 @@ export class VaultPeer {
   readonly requests: RecordedRequest[] = [];
   private readonly routes = new Map<string, Handler>();
   private server: http.Server | undefined;
+  private secure = false;
 
   /** Answers `METHOD /v1/<path>` (path without query) with a fixed reply or a function of the request. */
   on(method: string, path: string, reply: PeerReply | Handler): this {
@@ -45,7 +47,7 @@ export class VaultPeer {
   get address(): string {
     const info = this.server?.address() as AddressInfo | undefined;
     if (info === undefined) throw new Error("peer not started");
-    return `http://127.0.0.1:${info.port}`;
+    return `${this.secure ? "https" : "http"}://127.0.0.1:${info.port}`;
   }
 
   /** The requests made to one route, in order. */
@@ -53,12 +55,15 @@ export class VaultPeer {
     return this.requests.filter((request) => request.method === method && request.url.split("?")[0] === `/v1/${path}`);
   }
 
-  async start(): Promise<this> {
-    this.server = http.createServer((request, response) => {
+  /** Starts on a free loopback port; with `tls`, serves HTTPS (and may require client certificates). */
+  async start(tls?: https.ServerOptions): Promise<this> {
+    const listener = (request: http.IncomingMessage, response: http.ServerResponse) => {
       const chunks: Buffer[] = [];
       request.on("data", (chunk: Buffer) => chunks.push(chunk));
       request.on("end", () => this.answer(request, Buffer.concat(chunks).toString("utf8"), response));
-    });
+    };
+    this.secure = tls !== undefined;
+    this.server = tls ? https.createServer(tls, listener) : http.createServer(listener);
     await new Promise<void>((resolve) => this.server?.listen(0, "127.0.0.1", resolve));
     return this;
   }
