@@ -52,6 +52,7 @@ const groupSynopses: Readonly<Record<string, string>> = {
   operator: "Perform operator-specific tasks",
   "operator raft": "Manage the integrated (Raft) storage cluster",
   "operator raft snapshot": "Save and restore Raft snapshots",
+  "operator raft autopilot": "Inspect and configure autopilot",
   secrets: "Interact with secrets engines",
   kv: "Interact with the key/value secrets engine",
   "kv metadata": "Manage KV version 2 metadata",
@@ -71,6 +72,11 @@ function groupHelp(prefix: readonly string[]): string {
     const synopsis =
       words.length === depth + 1 ? command.synopsis : (groupSynopses[[...prefix, child].join(" ")] ?? "");
     if (!children.has(child)) children.set(child, synopsis);
+  }
+  if (depth === 0) {
+    // Routed before the CLI runs (src/server/bin.ts), listed here so users find it.
+    children.set("server", "Start a Coffer server");
+    children.set("version", "Print the Coffer version");
   }
   const width = Math.max(...[...children.keys()].map((name) => name.length));
   const lines = [...children.entries()].sort().map(([name, synopsis]) => `    ${name.padEnd(width)}    ${synopsis}`);
