@@ -179,6 +179,36 @@ t.test("operator seal, key-status, rotate, step-down", async (t) => {
   t.match(rotate.out, /^Success! Rotated key\n\nKey Term +3\n/);
   const json = await run(peer, ["operator", "key-status", "-format=json"]);
   t.same(JSON.parse(json.out), { term: 3, install_time: "2024-03-05T07:08:09.123Z", encryptions: 12 });
+  peer.on("GET", "sys/ha-status", {
+    body: {
+      data: {
+        nodes: [
+          {
+            hostname: "n1",
+            api_address: "http://n1:8200",
+            cluster_address: "https://n1:8201",
+            active_node: true,
+            version: "0.1.0",
+            last_echo: null,
+          },
+          {
+            hostname: "n2",
+            api_address: "http://n2:8200",
+            cluster_address: "https://n2:8201",
+            active_node: false,
+            version: "0.1.0",
+            last_echo: "2025-01-01T00:00:00Z",
+          },
+        ],
+      },
+    },
+  });
+  const members = await run(peer, ["operator", "members"]);
+  t.match(members.out, /^Host Name +API Address +Cluster Address +Active Node +Version +Upgrade Version +Last Echo\n/);
+  t.match(
+    members.out,
+    /\nn1 +http:\/\/n1:8200 +https:\/\/n1:8201 +true +0\.1\.0 +n\/a +n\/a\nn2 .* +false +0\.1\.0 +n\/a +2025-01-01T00:00:00Z\n$/,
+  );
   const stepDown = await run(peer, ["operator", "step-down"]);
   t.equal(stepDown.out, `Success! Stepped down: ${peer.address}\n`);
   peer.on("PUT", "sys/seal", { status: 403, body: { errors: ["permission denied"] } });
@@ -230,6 +260,8 @@ t.test("read, write, delete, list: Vault's output and exit codes", async (t) => 
     data: { password: "hunter2", ttl: 90, list: ["a", "b"] },
     warnings: null,
   });
+  const envFormat = await run(peer, ["read", "secret/foo"], { env: { VAULT_FORMAT: "json" } });
+  t.equal(JSON.parse(envFormat.out).data.password, "hunter2", "VAULT_FORMAT chooses the format");
   const yaml = await run(peer, ["read", "-format=yaml", "secret/foo"]);
   t.match(yaml.out, /^data:\n {2}list:\n {2}- a\n/);
   const flagsAfter = await run(peer, ["read", "secret/foo", "-format=json"]);
