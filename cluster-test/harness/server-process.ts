@@ -7,6 +7,7 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -27,18 +28,22 @@ export interface ServerProcessOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** How long to wait for the API to answer. */
   readonly startTimeoutMs?: number;
+  /** CA certificate (PEM) to trust when `url` is https. */
+  readonly ca?: Buffer;
 }
 
 export class ServerProcess {
   readonly url: string;
   readonly #child: ChildProcess;
+  readonly #ca: Buffer | undefined;
   #stdout = "";
   #stderr = "";
   readonly exited: Promise<number | null>;
 
-  private constructor(child: ChildProcess, url: string) {
+  private constructor(child: ChildProcess, url: string, ca: Buffer | undefined) {
     this.#child = child;
     this.url = url;
+    this.#ca = ca;
     running.add(child);
     child.stdout?.on("data", (chunk: Buffer) => {
       this.#stdout += chunk.toString();
@@ -60,7 +65,7 @@ export class ServerProcess {
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const server = new ServerProcess(child, url);
+    const server = new ServerProcess(child, url, options.ca);
     await server.waitUntilAnswering(options.startTimeoutMs ?? 20_000);
     return server;
   }
@@ -98,13 +103,30 @@ export class ServerProcess {
         throw new Error(`coffer server exited with ${this.#child.exitCode}\n${this.#stdout}\n${this.#stderr}`);
       }
       try {
-        await fetch(`${this.url}/v1/sys/health`, { signal: AbortSignal.timeout(1000) });
+        await this.#probe();
         return;
       } catch {
         if (Date.now() > deadline) throw new Error(`coffer server did not answer in ${timeoutMs} ms\n${this.#stderr}`);
         await new Promise((resolveWait) => setTimeout(resolveWait, 100));
       }
     }
+  }
+
+  async #probe(): Promise<void> {
+    const url = new URL(`${this.url}/v1/sys/health`);
+    if (url.protocol === "http:") {
+      await fetch(url, { signal: AbortSignal.timeout(1000) });
+      return;
+    }
+    await new Promise<void>((resolveProbe, reject) => {
+      const request = httpsRequest(url, { ...(this.#ca ? { ca: this.#ca } : {}), timeout: 1000 }, (response) => {
+        response.resume();
+        response.on("end", () => resolveProbe());
+      });
+      request.on("timeout", () => request.destroy(new Error("probe timed out")));
+      request.on("error", reject);
+      request.end();
+    });
   }
 
   /** Graceful stop (SIGTERM); resolves with the exit code. */
@@ -145,7 +167,7 @@ export async function api(
   method: string,
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-): Promise<{ status: number; body: Record<string, unknown> | undefined; text: string; headers: Headers }> {
+): Promise<{ status: number; body: Record<string, unknown>; text: string; headers: Headers }> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers["X-Vault-Token"] = options.token;
   const response = await fetch(`${baseUrl}/v1/${path}`, {
@@ -156,11 +178,12 @@ export async function api(
       : { body: typeof options.body === "string" ? options.body : JSON.stringify(options.body) }),
   });
   const text = await response.text();
-  let body: Record<string, unknown> | undefined;
+  // An empty or non-JSON body reads as {}: tests check `status` and `text` for those.
+  let body: Record<string, unknown> = {};
   try {
-    body = text === "" ? undefined : (JSON.parse(text) as Record<string, unknown>);
+    if (text !== "") body = JSON.parse(text) as Record<string, unknown>;
   } catch {
-    body = undefined;
+    body = {};
   }
   return { status: response.status, body, text, headers: response.headers };
 }

@@ -4,7 +4,7 @@
  * unauthenticated or sudo-protected (a backend's special paths).
  */
 import type { LogicalBackend, Storage } from "../logical/index.js";
-import { type MountEntry, routePath } from "./mounts/index.js";
+import { type MountEntry, routePath } from "./mounts/mount-entry.js";
 
 export interface RouteEntry {
   readonly mount: MountEntry;

@@ -43,8 +43,13 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
 }
 
 async function handle(options: HttpHandlerOptions, request: IncomingMessage, response: ServerResponse): Promise<void> {
-  const url = new URL(request.url ?? "/", "http://coffer.invalid");
-  if (!url.pathname.startsWith(apiPrefix)) {
+  // The raw target, not `URL.pathname`: WHATWG URL parsing would resolve `..`
+  // segments before we could refuse them.
+  const target = request.url ?? "/";
+  const queryStart = target.indexOf("?");
+  const rawPathname = queryStart === -1 ? target : target.slice(0, queryStart);
+  const url = new URL(queryStart === -1 ? "/" : target.slice(queryStart), "http://coffer.invalid");
+  if (!rawPathname.startsWith(apiPrefix)) {
     writeErrorStatus(response, 404);
     return;
   }
@@ -53,7 +58,7 @@ async function handle(options: HttpHandlerOptions, request: IncomingMessage, res
     writeEmpty(response, 204, { Allow: "GET, HEAD, LIST, POST, PUT, PATCH, DELETE" });
     return;
   }
-  const path = apiPath(url.pathname);
+  const path = apiPath(rawPathname);
   const bodyBytes =
     method === "GET" || method === "HEAD" ? Buffer.alloc(0) : await readBody(request, options.maxRequestBytes);
 

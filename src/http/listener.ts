@@ -1,15 +1,16 @@
 /**
- * One `listener "tcp"` stanza -> one node:http or node:https server. Header
- * and request timeouts bound slow clients; the body limit is enforced while
- * reading (body.ts). `close()` stops accepting, lets in-flight requests
+ * One `listener "tcp"` stanza -> a TCP (or TLS) server whose connections are
+ * handed, through the LIST rewriter (connection.ts), to a node:http server.
+ * Header and request timeouts bound slow clients; the body limit is enforced
+ * while reading (body.ts). `close()` stops accepting, lets in-flight requests
  * finish for a grace period, then cuts what is left.
  */
 import { readFileSync } from "node:fs";
-import { createServer as createHttpServer, type Server } from "node:http";
-import { createServer as createHttpsServer } from "node:https";
-import type { AddressInfo } from "node:net";
-import type { SecureVersion } from "node:tls";
+import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from "node:net";
+import { createServer as createTlsServer, type SecureVersion } from "node:tls";
 import { limits } from "../lib/index.js";
+import { RewritingSocket } from "./connection.js";
 import type { HttpHandler } from "./handler.js";
 
 export interface ListenerTlsOptions {
@@ -36,33 +37,46 @@ export function splitHostPort(address: string): { host: string; port: number } {
 }
 
 export class HttpListener {
-  readonly #server: Server;
+  /** Accepts sockets (TCP or TLS) and hands them to #http. */
+  readonly #server: NetServer;
+  readonly #http: HttpServer;
   readonly #options: ListenerOptions;
   #closing: Promise<void> | undefined;
 
   constructor(options: ListenerOptions, handler: HttpHandler) {
     this.#options = options;
+    this.#http = createHttpServer({ connectionsCheckingInterval: 1_000 }, handler);
+    this.#http.requestTimeout = options.requestTimeoutMs ?? limits.requestTimeoutMs;
+    this.#http.headersTimeout = Math.min(
+      options.headersTimeoutMs ?? limits.requestHeadersTimeoutMs,
+      this.#http.requestTimeout,
+    );
+    this.#http.keepAliveTimeout = 5_000;
+    // node:http starts its connection tracking (which enforces headersTimeout
+    // and requestTimeout, and backs closeIdleConnections) on 'listening'. This
+    // server never listens itself, it is fed sockets, so start it explicitly.
+    this.#http.emit("listening");
     const tls = options.tls;
-    this.#server = tls
-      ? createHttpsServer(
-          {
-            cert: readFileSync(tls.certFile),
-            key: readFileSync(tls.keyFile),
-            ...(tls.clientCaFile
-              ? {
-                  ca: readFileSync(tls.clientCaFile),
-                  requestCert: true,
-                  rejectUnauthorized: tls.requireClientCert ?? false,
-                }
-              : {}),
-            minVersion: tls.minVersion ?? "TLSv1.2",
-          },
-          handler,
-        )
-      : createHttpServer(handler);
-    this.#server.requestTimeout = options.requestTimeoutMs ?? limits.requestTimeoutMs;
-    this.#server.headersTimeout = options.headersTimeoutMs ?? limits.requestHeadersTimeoutMs;
-    this.#server.keepAliveTimeout = 5_000;
+    if (tls) {
+      this.#server = createTlsServer({
+        cert: readFileSync(tls.certFile),
+        key: readFileSync(tls.keyFile),
+        ...(tls.clientCaFile
+          ? {
+              ca: readFileSync(tls.clientCaFile),
+              requestCert: true,
+              rejectUnauthorized: tls.requireClientCert ?? false,
+            }
+          : {}),
+        minVersion: tls.minVersion ?? "TLSv1.2",
+        ALPNProtocols: ["http/1.1"],
+      });
+      this.#server.on("secureConnection", (socket) => this.#http.emit("connection", new RewritingSocket(socket)));
+      // A failed handshake concerns one client only.
+      this.#server.on("tlsClientError", (_error, socket) => socket.destroy());
+    } else {
+      this.#server = createNetServer((socket) => this.#http.emit("connection", new RewritingSocket(socket)));
+    }
   }
 
   get isTls(): boolean {
@@ -92,13 +106,13 @@ export class HttpListener {
         resolve();
         return;
       }
-      const timer = setTimeout(() => this.#server.closeAllConnections(), graceMs);
+      const timer = setTimeout(() => this.#http.closeAllConnections(), graceMs);
       timer.unref();
       this.#server.close(() => {
         clearTimeout(timer);
         resolve();
       });
-      this.#server.closeIdleConnections();
+      this.#http.closeIdleConnections();
     });
     return this.#closing;
   }

@@ -24,14 +24,11 @@ function uiMountInfo(entry: MountEntry): Record<string, unknown> {
 }
 
 export function internalPaths(context: SystemContext, version: string): Path[] {
-  const canSee = async (request: Request, paths: string[]): Promise<boolean> => {
+  /** Vault's hasMountAccess: the caller's policies grant something at or under the mount. */
+  const canSee = async (request: Request, mountPath: string): Promise<boolean> => {
     const policies = context.callerPolicies(request);
     if (policies.length === 0) return false;
-    const acl = await context.policies.acl(policies);
-    return paths.some((path) => {
-      const capabilities = acl.capabilities(path);
-      return !(capabilities.length === 1 && capabilities[0] === "deny");
-    });
+    return (await context.policies.acl(policies)).hasMountAccess(mountPath);
   };
 
   const openapi = definePath({
@@ -68,7 +65,7 @@ export function internalPaths(context: SystemContext, version: string): Path[] {
           for (const entry of context.mounter.tables[table].entries()) {
             const visible =
               entry.config.listingVisibility === "unauth" ||
-              (authenticated && (await canSee(request, [routePath(entry)])));
+              (authenticated && (await canSee(request, routePath(entry))));
             if (visible) target[entry.path] = uiMountInfo(entry);
           }
         }
@@ -89,9 +86,7 @@ export function internalPaths(context: SystemContext, version: string): Path[] {
           throw new CofferError("invalid_request", `no mount found at path "${path}"`);
         }
         const mountPath = match.entry.routePath;
-        const rest = path.slice(mountPath.length);
-        const candidates = [mountPath, path, `${mountPath}data/${rest}`, `${mountPath}metadata/${rest}`];
-        if (match.entry.mount.config.listingVisibility !== "unauth" && !(await canSee(request, candidates))) {
+        if (match.entry.mount.config.listingVisibility !== "unauth" && !(await canSee(request, mountPath))) {
           throw new CofferError(
             "permission_denied",
             `preflight capability check returned 403, please ensure client's policies grant access to path "${path}"`,
