@@ -1,8 +1,10 @@
 import { join } from "node:path";
 import t from "tap";
 import { runBackendConformance } from "../physical/conformance.js";
+import type { TransactionOp } from "../physical/index.js";
 import { toLogIndex, toTerm } from "../raft/index.js";
 import { Fsm } from "./fsm.js";
+import { encodeCommand } from "./fsm-command.js";
 import { NodeDatabase } from "./node-db.js";
 import { RaftBackend, type RaftProposer } from "./raft-backend.js";
 import { tempDir } from "./test-helpers.js";
@@ -23,8 +25,10 @@ class SingleNodeLoop implements RaftProposer {
     this.#fsm = fsm;
   }
 
-  propose(data: Uint8Array): Promise<void> {
+  propose(ops: readonly TransactionOp[]): Promise<void> {
     this.proposals += 1;
+    // Encoding copies every value, so the caller may reuse its buffers at once (as with the driver).
+    const data = encodeCommand(ops);
     const applied = this.#tail.then(async () => {
       const index = toLogIndex(this.#fsm.applied().index + 1);
       await this.#fsm.apply([{ index, term: toTerm(1), kind: "normal", data }], { sync: true });

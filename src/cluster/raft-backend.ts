@@ -10,12 +10,11 @@
  */
 import type { Backend, TransactionOp } from "../physical/index.js";
 import { ClosedError, checkKey, checkTransaction, checkValue } from "../physical/index.js";
-import { encodeCommand } from "./fsm-command.js";
 
-/** What the backend needs from the Raft driver. */
+/** What the backend needs from the Raft driver (RaftDriver implements it). */
 export interface RaftProposer {
-  /** Replicates `data` as one entry; resolves once it is committed and applied on this node. */
-  propose(data: Uint8Array): Promise<void>;
+  /** Replicates `ops` (already checked) as one entry; resolves once it is committed and applied on this node. */
+  propose(ops: readonly TransactionOp[]): Promise<unknown>;
   /** Resolves once this node's FSM has applied everything committed when the call was made. */
   readIndex(): Promise<void>;
 }
@@ -88,8 +87,7 @@ export class RaftBackend implements Backend {
   }
 
   async #propose(ops: readonly TransactionOp[]): Promise<void> {
-    // Encoding copies every value, so the caller may reuse its buffers at once.
-    await this.#proposer.propose(encodeCommand(ops));
+    await this.#proposer.propose(ops);
   }
 
   #checkOpen(): void {

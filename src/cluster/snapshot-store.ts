@@ -52,6 +52,8 @@ export class SnapshotStore {
   readonly #retain: number;
   /** Newest first. */
   #snapshots: StoredSnapshot[];
+  /** Snapshots that must survive pruning whatever their age (the one the log starts from). */
+  #protect: (snapshot: StoredSnapshot) => boolean = () => false;
 
   private constructor(dir: string, retain: number, snapshots: StoredSnapshot[]) {
     this.#dir = dir;
@@ -85,6 +87,11 @@ export class SnapshotStore {
   /** Newest first. */
   list(): readonly StoredSnapshot[] {
     return this.#snapshots;
+  }
+
+  /** Marks snapshots that pruning must keep beyond the newest `retain` (decided when pruning). */
+  protect(predicate: (snapshot: StoredSnapshot) => boolean): void {
+    this.#protect = predicate;
   }
 
   /** Starts writing a snapshot that must carry `meta`. */
@@ -158,8 +165,8 @@ export class SnapshotStore {
   }
 
   async #prune(): Promise<void> {
-    const dropped = this.#snapshots.slice(this.#retain);
-    this.#snapshots = this.#snapshots.slice(0, this.#retain);
+    const dropped = this.#snapshots.slice(this.#retain).filter((snapshot) => !this.#protect(snapshot));
+    this.#snapshots = this.#snapshots.filter((snapshot) => !dropped.includes(snapshot));
     for (const snapshot of dropped) await rm(join(this.#dir, `${snapshot.id}${suffix}`), { force: true });
   }
 }

@@ -1,0 +1,173 @@
+import t from "tap";
+import { runBackendConformance } from "../physical/conformance.js";
+import type { TransactionOp } from "../physical/index.js";
+import { utf8 } from "./bytes.js";
+import { fsmDigest, retrying, TestCluster, waitFor } from "./cluster-harness.js";
+import type { RaftDriver } from "./driver.js";
+import type { DriverEvent } from "./driver-types.js";
+import { RaftBackend } from "./raft-backend.js";
+import { tempDir } from "./test-helpers.js";
+
+const fast = { tickMs: 20, requestTimeoutMs: 20_000 } as const;
+const put = (key: string, value: string): TransactionOp => ({ type: "put", key, value: utf8(value) });
+const text = (value: Uint8Array | undefined) => (value === undefined ? undefined : new TextDecoder().decode(value));
+
+/** Runs `total` proposals from `concurrency` concurrent proposers against whoever leads; returns the keys acknowledged. */
+async function proposeMany(
+  cluster: TestCluster,
+  total: number,
+  concurrency: number,
+  prefix: string,
+): Promise<string[]> {
+  const acknowledged: string[] = [];
+  let next = 0;
+  async function proposer(): Promise<void> {
+    while (next < total) {
+      const key = `${prefix}/${String(next++).padStart(6, "0")}`;
+      for (;;) {
+        const leader = await cluster.waitForLeader();
+        try {
+          await leader.propose([put(key, `value of ${key}`)]);
+          acknowledged.push(key);
+          break;
+        } catch (error) {
+          if ((error as { code?: string }).code !== "unavailable") throw error;
+        }
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: concurrency }, proposer));
+  return acknowledged;
+}
+
+t.test("one server: bootstraps, leads, and backs the physical conformance suite", async (t) => {
+  const root = tempDir(t, "driver-single");
+  let generation = 0;
+  let cluster: TestCluster | undefined;
+  const openBackend = async (fresh: boolean): Promise<RaftBackend> => {
+    if (fresh) cluster = await TestCluster.start(`${root}/${generation++}`, 1, fast);
+    else if (cluster) await cluster.restart("n1");
+    const current = cluster as TestCluster;
+    const driver = await current.waitForLeader();
+    return new RaftBackend({ proposer: driver, fsm: driver.fsm, onClose: () => current.stop("n1") });
+  };
+  await runBackendConformance(t, { open: () => openBackend(true), reopen: () => openBackend(false) });
+});
+
+t.test("three servers over gRPC: replication, failover, restart, snapshot catch-up", async (t) => {
+  const root = tempDir(t, "driver-three");
+  const cluster = await TestCluster.start(root, 3, { ...fast, snapshotThreshold: 2_000, trailingLogs: 500 });
+  t.teardown(() => cluster.close());
+  const events: DriverEvent[] = [];
+  for (const driver of cluster.running()) driver.on((event) => events.push(event));
+
+  const first = await cluster.waitForLeader();
+  t.ok(
+    events.some((event) => event.type === "leadership" && event.role === "leader"),
+    "a leadership event was emitted",
+  );
+  const acknowledged = await proposeMany(cluster, 10_000, 64, "a");
+  t.equal(acknowledged.length, 10_000, "10,000 proposals acknowledged");
+  const lastIndex = first.status().commitIndex;
+  await cluster.waitForApplied(lastIndex);
+  const digests = await Promise.all(cluster.running().map(fsmDigest));
+  t.equal(new Set(digests.map((digest) => digest.digest)).size, 1, "every server holds the same state");
+  t.equal(digests[0]?.records, 10_000);
+  const status = first.status();
+  t.ok(
+    status.entriesPersisted / status.syncedWrites > 1,
+    `group commit batched ${(status.entriesPersisted / status.syncedWrites).toFixed(1)} entries per fsync`,
+  );
+  t.ok(
+    events.some((event) => event.type === "snapshot" && !event.installed),
+    "servers snapshotted and compacted",
+  );
+  t.ok(first.status().firstIndex > 1, `the leader's log was compacted (starts at ${first.status().firstIndex})`);
+
+  // Stop the leader: another takes over; nothing acknowledged is lost.
+  const oldLeader = first.id;
+  await cluster.stop(oldLeader);
+  const second = await cluster.waitForLeader();
+  t.not(second.id, oldLeader, `a new leader was elected (${second.id})`);
+  const more = await proposeMany(cluster, 500, 16, "b");
+  for (const driver of cluster.running()) {
+    await driver.readIndex();
+    const missing = [];
+    for (const key of [...acknowledged, ...more]) if ((await driver.fsm.get(key)) === undefined) missing.push(key);
+    t.same(missing, [], `${driver.id} has every acknowledged write`);
+  }
+
+  // Restart the old leader from its directory: it comes back to the same applied state.
+  await cluster.restart(oldLeader);
+  await cluster.waitForApplied(second.status().commitIndex);
+  const afterRestart = await Promise.all(cluster.running().map(fsmDigest));
+  t.equal(
+    new Set(afterRestart.map((digest) => digest.digest)).size,
+    1,
+    "the restarted server caught up to the same state",
+  );
+
+  // A follower far behind catches up through InstallSnapshot.
+  const laggard = cluster.running().find((driver) => driver.status().role !== "leader")?.id ?? "";
+  await cluster.stop(laggard);
+  await proposeMany(cluster, 3_000, 32, "c");
+  const leader = await cluster.waitForLeader();
+  t.ok(leader.status().firstIndex > 0, "the leader compacted past what the laggard has");
+  const seen = cluster.events.length;
+  await cluster.restart(laggard);
+  await cluster.waitForApplied(leader.status().commitIndex);
+  t.ok(
+    cluster.events.slice(seen).some(({ id, event }) => id === laggard && event.type === "snapshot" && event.installed),
+    "the laggard installed the leader's snapshot",
+  );
+  const final = await Promise.all(cluster.running().map(fsmDigest));
+  t.equal(new Set(final.map((digest) => digest.digest)).size, 1, "and holds the same state");
+  t.equal(final[0]?.records, 13_500);
+});
+
+t.test("membership: add a non-voter, promote it, transfer leadership, remove a server", async (t) => {
+  const root = tempDir(t, "driver-membership");
+  const cluster = await TestCluster.start(root, 3, fast);
+  t.teardown(() => cluster.close());
+  const leader = await cluster.waitForLeader();
+  await proposeMany(cluster, 200, 8, "m");
+
+  const joiner = await cluster.addEmpty(root, "n4");
+  await leader.addNonVoter("n4", joiner.address);
+  await cluster.waitForApplied(leader.status().commitIndex);
+  t.equal(text(await joiner.driver.fsm.get("m/000007")), "value of m/000007", "the non-voter replicated the data");
+  t.match(
+    leader.status().configuration.servers.find((server) => server.id === "n4"),
+    { suffrage: "nonvoter" },
+  );
+  await leader.addVoter("n4", joiner.address);
+  t.match(
+    leader.status().configuration.servers.find((server) => server.id === "n4"),
+    { suffrage: "voter" },
+  );
+  t.ok(
+    cluster.events.some(
+      ({ id, event }) => id === leader.id && event.type === "configuration" && event.configuration.servers.length === 4,
+    ),
+    "a configuration event announced the fourth server",
+  );
+
+  await leader.transferLeadership("n4");
+  await waitFor(() => joiner.driver.status().role === "leader", "n4 to lead");
+  t.equal(joiner.driver.status().role, "leader", "leadership moved to n4");
+  await retrying(() => joiner.driver.removeServer(leader.id));
+  t.notOk(
+    joiner.driver.status().configuration.servers.some((server) => server.id === leader.id),
+    "the old leader was removed",
+  );
+  await retrying(() => joiner.driver.propose([put("after", "removal")]));
+  await t.rejects(joiner.driver.removeServer("nobody"), { code: "not_found" });
+  const follower = cluster
+    .running()
+    .find((driver: RaftDriver) => driver.status().role === "follower" && driver.id !== leader.id);
+  await t.rejects(follower?.propose([put("x", "y")]) ?? Promise.reject(new Error("no follower")), {
+    code: "unavailable",
+  });
+  await follower?.readIndex();
+  t.equal(text(await follower?.fsm.get("after")), "removal", "a follower serves a linearizable read after readIndex");
+});
