@@ -44,13 +44,18 @@ export class SafetyChecker {
   private readonly applied = new Map<number, { term: number; fingerprint: string; node: NodeId }>();
   /** index -> state machine hash after applying it. */
   private readonly stateHash = new Map<number, { hash: number; node: NodeId }>();
-  /** index -> term of committed entries (learned from applies). */
-  private readonly committed = new Map<number, number>();
+  /**
+   * index -> the committed entry's term, and the term in which it was
+   * committed (the earliest leader term known to have committed it). Leader
+   * completeness binds leaders of terms above the commit term, not above
+   * the entry's term: an old entry committed late by a later leader need
+   * not be in the log of a stale leader elected in between.
+   */
+  private readonly committed = new Map<number, { entryTerm: number; commitTerm: number }>();
   private readonly leaders = new Map<NodeId, { term: number; log: LogView }>();
   /** Entries a client was told are committed: index -> term. */
   readonly acknowledged = new Map<number, number>();
   maxAcknowledgedIndex = 0;
-  maxCommittedIndex = 0;
   readsServed = 0;
 
   /** A node is leader of `term` now (called after every step it took). */
@@ -72,17 +77,14 @@ export class SafetyChecker {
   }
 
   private checkLeaderCompleteness(node: NodeId, term: number, log: LogView): void {
-    if (log.lastIndex() < this.maxCommittedIndex) {
-      throw new SafetyViolation(
-        `leader completeness: ${node} leads term ${term} with last index ${log.lastIndex()} < committed ${this.maxCommittedIndex}`,
-      );
-    }
-    for (const [index, committedTerm] of this.committed) {
-      if (committedTerm >= term || index < log.firstIndex()) continue;
+    // Only entries committed in earlier terms bind this leader (§5.4.3): a
+    // stale leader of an old term may legitimately lack later entries.
+    for (const [index, { entryTerm, commitTerm }] of this.committed) {
+      if (commitTerm >= term || index < log.firstIndex()) continue;
       const ours = log.term(index);
-      if (ours !== committedTerm) {
+      if (ours !== entryTerm) {
         throw new SafetyViolation(
-          `leader completeness: ${node} leads term ${term} but holds term ${ours} at ${index}, committed in term ${committedTerm}`,
+          `leader completeness: ${node} leads term ${term} but holds term ${ours} at ${index}, where ${entryTerm}/${index} was committed in term ${commitTerm}`,
         );
       }
     }
@@ -117,7 +119,6 @@ export class SafetyChecker {
     const existing = this.applied.get(entry.index);
     if (!existing) {
       this.applied.set(entry.index, { term: entry.term, fingerprint: print, node });
-      this.recordCommitted(entry.index, entry.term);
     } else if (existing.term !== entry.term || existing.fingerprint !== print) {
       throw new SafetyViolation(
         `state machine safety: ${existing.node} applied ${existing.term}/${entry.index} but ${node} applied ${entry.term}/${entry.index}`,
@@ -141,16 +142,28 @@ export class SafetyChecker {
     }
   }
 
-  private recordCommitted(index: number, term: number): void {
-    this.committed.set(index, term);
-    this.maxCommittedIndex = Math.max(this.maxCommittedIndex, index);
-    // Every leader of a later term must already hold it (§5.4.3).
-    for (const [node, leader] of this.leaders) {
-      if (leader.term <= term || index < leader.log.firstIndex()) continue;
-      const ours = leader.log.term(index);
-      if (ours !== term) {
+  /**
+   * A node's commit index passed `index`, whose entry is of `entryTerm`;
+   * `commitTerm` is the node's term (for a leader, the term it committed in).
+   */
+  recordCommit(node: NodeId, index: number, entryTerm: number, commitTerm: number): void {
+    const existing = this.committed.get(index);
+    if (existing) {
+      if (existing.entryTerm !== entryTerm) {
         throw new SafetyViolation(
-          `leader completeness: ${node} leads term ${leader.term} without ${term}/${index}, which is committed`,
+          `state machine safety: ${node} committed ${entryTerm}/${index} over committed ${existing.entryTerm}/${index}`,
+        );
+      }
+      if (commitTerm >= existing.commitTerm) return;
+    }
+    this.committed.set(index, { entryTerm, commitTerm });
+    // Every leader of a later term must already hold it (§5.4.3).
+    for (const [leaderId, leader] of this.leaders) {
+      if (leader.term <= commitTerm || index < leader.log.firstIndex()) continue;
+      const ours = leader.log.term(index);
+      if (ours !== entryTerm) {
+        throw new SafetyViolation(
+          `leader completeness: ${leaderId} leads term ${leader.term} without ${entryTerm}/${index}, committed in term ${commitTerm}`,
         );
       }
     }
@@ -158,7 +171,7 @@ export class SafetyChecker {
 
   /** A client was told the entry at (index, term) is committed. */
   recordAcknowledged(index: number, term: number): void {
-    const committedTerm = this.committed.get(index);
+    const committedTerm = this.committed.get(index)?.entryTerm;
     if (committedTerm !== undefined && committedTerm !== term) {
       throw new SafetyViolation(`acknowledged ${term}/${index} but ${committedTerm}/${index} is the committed entry`);
     }

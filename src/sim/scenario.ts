@@ -74,17 +74,19 @@ class Chaos {
     private readonly world: World,
     private readonly random: Prng,
     private readonly founders: readonly NodeId[],
+    /** Scales how often faults strike: some seeds are calm, some violent. */
+    private readonly intensity: number,
   ) {}
 
   step(): void {
-    const { random } = this;
+    const { random, intensity } = this;
     if (random.chance(0.3)) this.propose();
     if (random.chance(0.05)) this.read();
-    if (random.chance(0.004)) this.crash();
-    if (random.chance(0.003)) this.pause();
-    if (random.chance(0.006)) this.changePartitions();
-    if (random.chance(0.004)) this.changeMembership();
-    if (random.chance(0.003)) this.transferLeadership();
+    if (random.chance(0.004 * intensity)) this.crash();
+    if (random.chance(0.003 * intensity)) this.pause();
+    if (random.chance(0.006 * intensity)) this.changePartitions();
+    if (random.chance(0.004 * intensity)) this.changeMembership();
+    if (random.chance(0.003 * intensity)) this.transferLeadership();
   }
 
   /** Servers a client can talk to now. */
@@ -250,7 +252,7 @@ function maxAcknowledged(world: World): number {
 
 export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
   const random = new Prng(seed);
-  const founders = Array.from({ length: random.chance(0.7) ? 3 : 5 }, (_, i) => `n${i + 1}`);
+  const founders = Array.from({ length: random.chance(0.6) ? 3 : 5 }, (_, i) => `n${i + 1}`);
   const config = drawConfig(random);
   const network = drawNetwork(random);
   const world = new World({
@@ -265,8 +267,9 @@ export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
     driverFaults: options.driverFaults ?? {},
     traceLines: options.traceLines ?? 0,
   });
-  const chaos = new Chaos(world, random.fork(), founders);
-  const summary = `${founders.length} founders, config ${JSON.stringify(config)}, network ${JSON.stringify(network)}`;
+  const intensity = random.pick([0.5, 1, 2, 4]);
+  const chaos = new Chaos(world, random.fork(), founders, intensity);
+  const summary = `${founders.length} founders, fault intensity ${intensity}, config ${JSON.stringify(config)}, network ${JSON.stringify(network)}`;
   let failure = "";
   try {
     for (let time = chaosIntervalMs; time <= faultPhaseMs; time += chaosIntervalMs) {

@@ -43,6 +43,8 @@ export class SimNode {
   /** Reads asked of this node, by context: the highest acknowledged index when each was asked. */
   readonly pendingReads = new Map<string, number>();
   private lastSnapshotIndex = 0;
+  /** The commit index of the last Ready that carried one (commit events are reported from here on). */
+  private lastCommit = 0;
   private readonly deferred: ((raft: RaftNode) => void)[] = [];
 
   constructor(private readonly options: SimNodeOptions) {
@@ -61,6 +63,7 @@ export class SimNode {
   };
 
   start(): void {
+    this.lastCommit = Math.max(this.fsm.appliedIndex, this.disk.live.initialState().hardState.commit);
     this.raft = new RaftNode({
       id: this.id,
       storage: this.disk.live,
@@ -114,6 +117,7 @@ export class SimNode {
       disk.write({ kind: "fsm", record: { appliedIndex: fsm.appliedIndex, hash: fsm.hash } });
       checker.recordRestore(this.id, fsm.appliedIndex, fsm.hash);
       this.lastSnapshotIndex = ready.snapshot.meta.index;
+      this.lastCommit = Math.max(this.lastCommit, ready.snapshot.meta.index);
     }
     const first = ready.entries[0];
     if (first) {
@@ -121,7 +125,10 @@ export class SimNode {
       disk.write({ kind: "append", entries: ready.entries });
       checker.recordAppend(this.id, ready.entries, previousTerm);
     }
-    if (ready.hardState) disk.write({ kind: "hardState", hardState: ready.hardState });
+    if (ready.hardState) {
+      disk.write({ kind: "hardState", hardState: ready.hardState });
+      this.reportCommits(ready.hardState.commit, ready.hardState.term);
+    }
     if (ready.mustSync && !options.driverFaults.ackBeforeSync) disk.sync();
     for (const message of ready.messages) options.send(message, this);
     for (const entry of ready.committedEntries) {
@@ -144,6 +151,14 @@ export class SimNode {
       this.pendingReads.delete(key);
       checker.recordRead(this.id, read.index, required);
     }
+  }
+
+  private reportCommits(commit: number, term: number): void {
+    for (let index = this.lastCommit + 1; index <= commit; index++) {
+      const entryTerm = this.disk.live.term(toLogIndex(index));
+      if (entryTerm !== undefined) this.options.checker.recordCommit(this.id, index, entryTerm, term);
+    }
+    this.lastCommit = Math.max(this.lastCommit, commit);
   }
 
   private maybeSnapshot(raft: RaftNode): void {
