@@ -1,6 +1,32 @@
 /**
  * The pure Raft core: no I/O, no timers, no clock, no randomness of its own.
  * Layers above import only from here.
+ *
+ * A driver owns one RaftNode and runs, in one loop (see ready.ts for the
+ * order within a Ready):
+ *
+ *   feed inputs: node.step(message) for each received message, node.tick()
+ *     per elapsed tick, node.propose(...) / proposeConfigChange / readIndex /
+ *     transferLeadership / reportSnapshot / reportUnreachable
+ *   while (node.hasReady()):
+ *     ready = node.ready()
+ *     persist ready.snapshot, ready.entries (truncating at entries[0].index),
+ *       ready.hardState in one write, fsync if ready.mustSync; update the
+ *       LogStorage the node reads (e.g. its MemoryStorage mirror)
+ *     send ready.messages; on a failed installSnapshot stream call
+ *       reportSnapshot(to, "failed"), on a finished one "finished"
+ *     restore the FSM from ready.snapshot, apply ready.committedEntries;
+ *       serve ready.readStates once applied >= their index
+ *     node.advance()
+ *
+ * Founding servers persist `bootstrapLog(configuration)` before first start;
+ * a server joining later starts with empty storage. On restart, pass the
+ * FSM's durably applied index as `applied`. A proposal resolves when an
+ * entry with its (index, term) is applied; if a different term shows up at
+ * that index, or the proposer loses leadership first, its fate is unknown.
+ * A config entry's data decodes with `decodeConfigEntry`; the configuration
+ * to record in a snapshot taken at `applied` is `status().appliedConfiguration`.
+ * Reads pending when leadership is lost are dropped: the driver times them out.
  */
 export type {
   FollowerStatus,

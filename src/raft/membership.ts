@@ -123,9 +123,12 @@ export class ConfigurationHistory {
     return this.later[this.later.length - 1] ?? this.base;
   }
 
-  /** The configuration in effect at `index` (which must not be below the base). */
+  /**
+   * The configuration in effect at `index`. Below the base (a snapshot just
+   * replaced the log, and the FSM is about to jump to it) the base is the
+   * oldest one known, and what the FSM will have.
+   */
   at(index: number): ConfigurationAt {
-    assert(index >= this.base.index, `configuration at ${index} below the history base ${this.base.index}`);
     let found = this.base;
     for (const item of this.later) if (item.index <= index) found = item;
     return found;
