@@ -21,9 +21,10 @@
  *
  * Founding servers persist `bootstrapLog(configuration)` before first start;
  * a server joining later starts with empty storage. On restart, pass the
- * FSM's durably applied index as `applied`. A proposal resolves when an
- * entry with its (index, term) is applied; if a different term shows up at
- * that index, or the proposer loses leadership first, its fate is unknown.
+ * FSM's durably applied index as `applied`. A proposal succeeded when an
+ * entry with its (index, term) is applied, and failed (was never committed,
+ * and never will be) when an entry of another term is applied at that index;
+ * losing leadership in between decides nothing.
  * A config entry's data decodes with `decodeConfigEntry`; the configuration
  * to record in a snapshot taken at `applied` is `status().appliedConfiguration`.
  * Reads pending when leadership is lost are dropped: the driver times them out.
