@@ -6,7 +6,7 @@
  */
 import type { Configuration, Message, NodeId, RaftConfig, UnsafeTestFaults } from "../raft/index.js";
 import { bootstrapLog, isMember } from "../raft/index.js";
-import { formatMessage } from "../raft/testkit/format.js";
+import { formatMessage } from "../raft/testkit/index.js";
 import { SafetyChecker } from "./checker.js";
 import { EventQueue } from "./events.js";
 import type { NetworkParams } from "./network.js";
