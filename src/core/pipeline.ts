@@ -7,13 +7,14 @@
  * narrow interfaces filled in by the core when those features exist.
  */
 import { type Clock, CofferError, permissionDenied } from "../lib/index.js";
-import type { Auth, Request, Response } from "../logical/index.js";
+import type { Auth, Logger, Request, Response } from "../logical/index.js";
 import { type CofferMetrics, metricNames, routeMetricName } from "../metrics/index.js";
 import { type AccessResolver, allowAll } from "./access.js";
 import type { AuditBroker } from "./audit-broker.js";
 import type { HandledRequest, IncomingRequest } from "./facade.js";
 import type { RouteMatch, Router } from "./router.js";
-import { isRootToken, type ResolvedToken, type TokenEntry, type TokenStore } from "./token/index.js";
+import { addressAllowed, isRootToken, type ResolvedToken, type TokenEntry, type TokenStore } from "./token/index.js";
+import { wrappingTokenPaths } from "./wrapping/index.js";
 
 /** Turns a backend's answer that carries a secret or a login into leases and tokens. */
 export interface ResponseFinisher {
@@ -35,6 +36,12 @@ export interface PipelineDeps {
   readonly finisher: ResponseFinisher | undefined;
   readonly metrics: CofferMetrics;
   readonly clock: Clock;
+  readonly logger: Logger;
+  /**
+   * Checks the wrapping token of sys/wrapping/{unwrap,lookup,rewrap} before
+   * authentication (Vault answers 400 for a bad one there, not 403).
+   */
+  readonly validateWrappingToken?: (request: Request) => Promise<void>;
 }
 
 interface Caller {
@@ -60,16 +67,26 @@ export class Pipeline {
         mountType: route.entry.mount.type,
       };
     }
+    if (this.#deps.validateWrappingToken && wrappingTokenPaths.has(route.entry.routePath + route.relativePath)) {
+      await this.#deps.validateWrappingToken(request);
+    }
     const unauthenticated = route.entry.unauthenticated.matches(route.relativePath);
     const caller = unauthenticated ? undefined : await this.#authenticate(request);
     await this.#resolveCreateOrUpdate(request, route);
     if (!unauthenticated) await this.#authorize(request, route, caller);
-    const spent = caller ? await this.#deps.tokens.useToken(caller.resolved.entry) : undefined;
+    const spent = caller ? await this.#useToken(request, caller) : undefined;
 
     await this.#deps.audit.log({ type: "request", request, ...(caller ? { auth: caller.auth } : {}) });
-    let response = await route.entry.backend.handle(request);
-    response = await this.#finish(request, route, response);
-    if (spent && spent.numUses === -1 && this.#deps.finisher) {
+    let response: Response | undefined;
+    try {
+      response = await route.entry.backend.handle(request);
+      response = await this.#finish(request, route, response);
+    } catch (error) {
+      // The last use is spent whatever the outcome: the token must not outlive a failed request.
+      if (spent?.numUses === -1) await this.#revokeSpent(spent);
+      throw error;
+    }
+    if (spent?.numUses === -1 && this.#deps.finisher) {
       response = await this.#deps.finisher.finishLastUse(spent, response);
     }
     await this.#deps.audit.log({
@@ -114,12 +131,14 @@ export class Pipeline {
   async #authenticate(request: Request): Promise<Caller> {
     const started = performance.now();
     try {
-      if (request.clientToken === "") throw this.#authFailure("missing client token");
+      if (request.clientToken === "") throw this.#authFailure(request, "missing client token");
       const resolved = await this.#deps.tokens.lookup(request.clientToken);
-      if (!resolved) throw this.#authFailure("invalid token");
+      if (!resolved) throw this.#authFailure(request, "invalid token");
       const entry = resolved.entry;
-      const auth = authOf(resolved);
       request.clientTokenAccessor = entry.accessor;
+      if (!this.#fromBoundCidr(request, entry))
+        throw this.#authFailure(request, "source address outside the token's bound CIDRs");
+      const auth = authOf(resolved);
       request.callerAuth = auth;
       request.cubbyholeId = entry.cubbyholeId;
       return { resolved, auth };
@@ -128,8 +147,39 @@ export class Pipeline {
     }
   }
 
-  #authFailure(reason: string): CofferError {
+  /** Vault checks bound CIDRs for every token but non-expiring root tokens. */
+  #fromBoundCidr(request: Request, entry: TokenEntry): boolean {
+    if (entry.boundCidrs.length === 0 || (isRootToken(entry) && entry.expireTimeMs === 0)) return true;
+    return addressAllowed(entry.boundCidrs, request.connection?.remoteAddress ?? "");
+  }
+
+  /** Spends one use of a limited-use token; one used up or revoked meanwhile is refused. */
+  async #useToken(request: Request, caller: Caller): Promise<TokenEntry> {
+    const spent = await this.#deps.tokens.useToken(caller.resolved.entry);
+    if (!spent) throw this.#authFailure(request, "token used up or revoked during the request");
+    return spent;
+  }
+
+  async #revokeSpent(entry: TokenEntry): Promise<void> {
+    try {
+      await this.#deps.tokens.revokeTree(entry.saltedId);
+    } catch (error) {
+      this.#deps.logger.error({ err: error, accessor: entry.accessor }, "failed to revoke a token after its last use");
+    }
+  }
+
+  /** Counts and logs a refused token; the log names the path and reason, never the token (the accessor at most). */
+  #authFailure(request: Request, reason: string): CofferError {
     this.#deps.metrics.counter(metricNames.authFailures, "requests refused for a missing or invalid token").inc();
+    this.#deps.logger.warn(
+      {
+        path: request.mountPoint + request.path,
+        reason,
+        ...(request.clientTokenAccessor ? { accessor: request.clientTokenAccessor } : {}),
+        ...(request.connection ? { remoteAddress: request.connection.remoteAddress } : {}),
+      },
+      "authentication failed",
+    );
     // The reason is for the log only; the client sees Vault's message.
     return permissionDenied("permission denied", { cause: new Error(reason) });
   }
@@ -154,6 +204,15 @@ export class Pipeline {
     });
     if (!decision.allowed) {
       this.#deps.metrics.counter(metricNames.permissionDenials, "requests refused by policy").inc();
+      this.#deps.logger.warn(
+        {
+          path: route.entry.routePath + route.relativePath,
+          operation: request.operation,
+          accessor: entry.accessor,
+          ...(request.connection ? { remoteAddress: request.connection.remoteAddress } : {}),
+        },
+        "permission denied",
+      );
       throw permissionDenied();
     }
   }

@@ -7,9 +7,11 @@ import { FrameworkBackend } from "../../framework/index.js";
 import { capabilitiesPaths } from "./capabilities.js";
 import type { SystemContext } from "./context.js";
 import { internalPaths } from "./internal.js";
+import { leasePaths } from "./leases.js";
 import { lifecyclePaths } from "./lifecycle.js";
 import { mountsPaths } from "./mounts.js";
 import { policyPaths } from "./policies.js";
+import { wrappingPaths } from "./wrapping.js";
 
 export type { KeyringControl, LifecycleControl, SystemContext } from "./context.js";
 
@@ -64,6 +66,8 @@ export function createSystemBackend(
       ...capabilitiesPaths(context),
       ...lifecyclePaths(context),
       ...internalPaths(context, version),
+      ...leasePaths(context),
+      ...wrappingPaths(context),
       ...extraPaths,
     ],
     specialPaths: systemSpecialPaths,
