@@ -47,4 +47,6 @@ export interface Auth extends LeaseOptions {
   internalData: Record<string, unknown>;
   /** CIDRs the token may be used from; empty means anywhere. */
   boundCidrs?: string[];
+  /** A login: leave the `default` policy out of the token (the role's token_no_default_policy). */
+  noDefaultPolicy?: boolean;
 }
