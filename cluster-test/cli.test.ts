@@ -98,6 +98,21 @@ t.test("against a dev server", async (t) => {
     t.equal(gone.err, "No value found at secret/data/app/db\n");
   });
 
+  await t.test("generic read/write/list/delete on the KV v2 secret/ mount use the versioned API", async (t) => {
+    // Vault's CLI refuses these with "Invalid path for a versioned K/V secrets engine"; Coffer's follows through.
+    t.equal((await coffer(["write", "secret/x", "a=1"])).out, "Success! Data written to: secret/x\n");
+    t.equal((await coffer(["read", "-field=a", "secret/x"])).out, "1");
+    t.match((await coffer(["read", "secret/x"])).out, /^Key +Value\n--- +-----\na +1\n$/);
+    t.equal((await coffer(["list", "secret/"])).out, "Keys\n----\nx\n");
+    const raw = JSON.parse((await coffer(["read", "-format=json", "secret/data/x"])).out);
+    t.same(raw.data.data, { a: "1" }, "an explicit data/ path is sent unchanged");
+    t.equal((await coffer(["delete", "secret/x"])).code, 0);
+    const deleted = await coffer(["read", "secret/x"]);
+    t.equal(deleted.code, 2, "a deleted version reads as nothing");
+    t.equal(deleted.err, "No value found at secret/x\n");
+    t.equal((await coffer(["read", "secret/never"])).code, 2);
+  });
+
   await t.test("secrets enable/list/tune/disable and generic read/write/list/delete on KV version 1", async (t) => {
     const enable = await coffer(["secrets", "enable", "-path=team", "-description=team secrets", "kv"]);
     t.equal(enable.out, "Success! Enabled the kv secrets engine at: team/\n", enable.err);

@@ -59,7 +59,10 @@ function isForbidden(error: unknown): boolean {
  * mount table. If both refuse, the first refusal is the answer (as Vault's
  * preflight error); if neither knows the path, it is taken as version 1.
  */
-async function detectMount(api: ApiClient, path: string): Promise<{ mountPath: string; version: 1 | 2 } | undefined> {
+export async function detectMount(
+  api: ApiClient,
+  path: string,
+): Promise<{ mountPath: string; version: 1 | 2 } | undefined> {
   let refusal: unknown;
   try {
     const found = await fromUiMounts(api, path);

@@ -4,6 +4,7 @@ import { fieldOf } from "../format/output.js";
 import { jsonBody } from "../http-client.js";
 import { parseKeyValueArgs } from "../kv-args.js";
 import { deleteSecret, isJsonObject, listSecret, readSecret, type Secret, writeSecret } from "../secret.js";
+import { isVersionedPathAnswer, unwrapVersionedSecret, versionedPath } from "./kv-v2-paths.js";
 
 /** Vault strips leading slashes from paths the user types. */
 export function sanitizePath(path: string): string {
@@ -45,7 +46,16 @@ const readCommand: Command = {
     const path = sanitizePath(context.args[0] as string);
     const data = await parseKeyValueArgs(context.args.slice(1), context.io);
     const query = Object.keys(data).length > 0 ? queryOf(data) : undefined;
-    const secret = await withErrorPrefix(`Error reading ${path}`, () => readSecret(api, path, query));
+    const secret = await withErrorPrefix(`Error reading ${path}`, async () => {
+      const answer = await readSecret(api, path, query);
+      if (!isVersionedPathAnswer(answer)) return answer;
+      const versioned = await versionedPath(api, path, "data");
+      if (versioned === undefined) return answer;
+      const inner = await readSecret(api, versioned, query);
+      // A deleted or destroyed version answers 404 with metadata only: nothing to show.
+      const unwrapped = inner === null ? null : unwrapVersionedSecret(inner);
+      return unwrapped?.data ? unwrapped : null;
+    });
     if (secret === null) throw new CommandError(`No value found at ${path}`, exitApi);
     return printSecret(context, secret);
   },
@@ -70,7 +80,16 @@ const writeCommand: Command = {
     if (Object.keys(data).length === 0 && !context.flags.bool("force")) {
       throw new CommandError("Must supply data or use -force");
     }
-    const secret = await withErrorPrefix(`Error writing data to ${path}`, () => writeSecret(api, path, data));
+    const secret = await withErrorPrefix(`Error writing data to ${path}`, async () => {
+      try {
+        return await writeSecret(api, path, data);
+      } catch (error) {
+        const versioned = isVersionedPathAnswer(error) ? await versionedPath(api, path, "data") : undefined;
+        if (versioned === undefined) throw error;
+        await writeSecret(api, versioned, { data });
+        return null;
+      }
+    });
     if (
       secret === null ||
       (!isJsonObject(secret.data) && !secret.auth && !secret.wrap_info && !secret.warnings?.length)
@@ -96,7 +115,15 @@ const deleteCommand: Command = {
     const path = sanitizePath(context.args[0] as string);
     const data = await parseKeyValueArgs(context.args.slice(1), context.io);
     const query = Object.keys(data).length > 0 ? queryOf(data) : undefined;
-    await withErrorPrefix(`Error deleting ${path}`, () => deleteSecret(api, path, query));
+    await withErrorPrefix(`Error deleting ${path}`, async () => {
+      try {
+        await deleteSecret(api, path, query);
+      } catch (error) {
+        const versioned = isVersionedPathAnswer(error) ? await versionedPath(api, path, "data") : undefined;
+        if (versioned === undefined) throw error;
+        await deleteSecret(api, versioned, query);
+      }
+    });
     context.ui.output(`Success! Data deleted (if it existed) at: ${path}`);
     return exitOk;
   },
@@ -115,7 +142,12 @@ const listCommand: Command = {
   async run({ ui, args, client }) {
     const api = await client();
     const path = sanitizePath(args[0] as string);
-    const secret = await withErrorPrefix(`Error listing ${path}`, () => listSecret(api, path));
+    const secret = await withErrorPrefix(`Error listing ${path}`, async () => {
+      const answer = await listSecret(api, path);
+      if (!isVersionedPathAnswer(answer)) return answer;
+      const versioned = await versionedPath(api, path, "metadata");
+      return versioned === undefined ? answer : listSecret(api, versioned);
+    });
     const keys = secret?.data?.["keys"];
     if (secret === null || !Array.isArray(keys)) throw new CommandError(`No value found at ${path}`, exitApi);
     if (ui.format !== "table") ui.data(keys);
