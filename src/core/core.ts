@@ -175,7 +175,7 @@ export class Core implements CoreFacade {
   }
 
   async leader(): Promise<LeaderStatus> {
-    if (this.#options.barrier.sealed()) throw sealedError();
+    // Vault answers ha_enabled:false without looking at the seal when HA is off (single-node storage).
     return {
       ha_enabled: false,
       is_self: false,
