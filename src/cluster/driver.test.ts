@@ -4,9 +4,11 @@ import type { TransactionOp } from "../physical/index.js";
 import { utf8 } from "./bytes.js";
 import { fsmDigest, retrying, TestCluster, waitFor } from "./cluster-harness.js";
 import type { RaftDriver } from "./driver.js";
+import { RaftDriver as Driver } from "./driver.js";
 import type { DriverEvent } from "./driver-types.js";
 import { RaftBackend } from "./raft-backend.js";
-import { tempDir } from "./test-helpers.js";
+import { runAndKill, tempDir } from "./test-helpers.js";
+import { InmemNetwork } from "./transport/inmem.js";
 
 const fast = { tickMs: 20, requestTimeoutMs: 20_000 } as const;
 const put = (key: string, value: string): TransactionOp => ({ type: "put", key, value: utf8(value) });
@@ -170,4 +172,54 @@ t.test("membership: add a non-voter, promote it, transfer leadership, remove a s
   });
   await follower?.readIndex();
   t.equal(text(await follower?.fsm.get("after")), "removal", "a follower serves a linearizable read after readIndex");
+});
+
+t.test("kill -9 under load: every acknowledged proposal survives", async (t) => {
+  const dataDir = tempDir(t, "driver-kill");
+  const moduleUrl = (name: string) => JSON.stringify(new URL(`./${name}`, import.meta.url).href);
+  // A one-server cluster in a child process: 16 proposers write and print each
+  // acknowledged key; after 1,500 acknowledgements it prints "ready" and keeps
+  // writing until the SIGKILL lands, mid-flight.
+  const output = await runAndKill(`
+    const { RaftDriver } = await import(${moduleUrl("driver.js")});
+    const { InmemNetwork } = await import(${moduleUrl("transport/inmem.js")});
+    const configuration = { servers: [{ id: "solo", address: "inmem:solo", suffrage: "voter" }] };
+    const driver = await RaftDriver.open({ id: "solo", dataDir: ${JSON.stringify(dataDir)}, transport: new InmemNetwork().transport("solo"), bootstrap: configuration, tickMs: 10 });
+    while (driver.status().role !== "leader") await new Promise((resolve) => setTimeout(resolve, 5));
+    let next = 0, acknowledged = 0;
+    async function proposer() {
+      for (;;) {
+        const key = "k/" + next++;
+        await driver.propose([{ type: "put", key, value: new TextEncoder().encode(key) }, { type: "delete", key: "k/" + (next - 2) + "/gone" }]);
+        process.stdout.write("ack " + key + "\\n");
+        if (++acknowledged === 1500) process.stdout.write("ready\\n");
+      }
+    }
+    for (let i = 0; i < 16; i++) proposer();
+  `);
+  const acknowledged = output
+    .split("\n")
+    .filter((line) => line.startsWith("ack "))
+    .map((line) => line.slice(4));
+  t.ok(acknowledged.length >= 1500, `${acknowledged.length} proposals were acknowledged before the kill`);
+  const driver = await Driver.open({
+    id: "solo",
+    dataDir,
+    transport: new InmemNetwork().transport("solo"),
+    tickMs: 10,
+  });
+  t.teardown(() => driver.close());
+  await waitFor(() => driver.status().role === "leader", "the restarted server to lead");
+  await driver.readIndex();
+  const missing = [];
+  for (const key of acknowledged) if (text(await driver.fsm.get(key)) !== key) missing.push(key);
+  t.same(missing, [], "every acknowledged write is there after kill -9");
+  const status = driver.status();
+  t.ok(status.appliedIndex >= acknowledged.length, `applied index ${status.appliedIndex} covers them`);
+  const listed = await driver.fsm.list("k/");
+  t.equal(listed.length, new Set(listed).size, "no key listed twice");
+  t.ok(
+    listed.length >= acknowledged.length,
+    `${listed.length} keys stored (some were written but not yet acknowledged)`,
+  );
 });
