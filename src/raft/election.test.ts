@@ -281,3 +281,22 @@ t.test("a non-voter never campaigns; a single voter elects itself at once", asyn
     "its own majority commits the bootstrap and no-op entries",
   );
 });
+
+t.test(
+  "§5.1 Figure 2: a vote request of an older term is refused with our term, and the candidate adopts it",
+  async (t) => {
+    const voter = makeNode({ id: "1", term: 9 });
+    voter.node.step(voteRequest("2", "1", 4, 1, 1));
+    const answers = sent(voter, "requestVoteResponse");
+    t.same(
+      answers.map((message) => [message.granted, message.term]),
+      [[false, 9]],
+    );
+    const candidate = makeNode({ id: "2" });
+    tickElection(candidate.node);
+    drain(candidate);
+    candidate.node.step({ ...answers[0]!, to: "2" });
+    t.equal(candidate.node.role, "follower");
+    t.equal(candidate.node.term, 9, "caught up, so its next campaign can win");
+  },
+);

@@ -62,7 +62,10 @@ export function step(state: RaftState, message: Message): void {
  * A message from an older term. A stale leader learns our term from the
  * answer and steps down (§5.1); without that answer, a leader cut off by
  * check-quorum or pre-vote rules could keep a partitioned follower from ever
- * rejoining. A stale pre-candidate learns it from the rejection.
+ * rejoining. A stale candidate or pre-candidate learns it from the rejection
+ * (Figure 2: RequestVote answers carry currentTerm); without it, a candidate
+ * whose only other voter races ahead in terms (say, one that still believes
+ * in an older configuration) would never catch up.
  */
 function answerStaleTerm(state: RaftState, message: Message): void {
   if (fromLeader(message)) {
@@ -74,8 +77,13 @@ function answerStaleTerm(state: RaftState, message: Message): void {
       hintIndex: toLogIndex(0),
       hintTerm: toTerm(0),
     });
-  } else if (message.type === "requestVote" && message.preVote) {
-    state.send({ type: "requestVoteResponse", ...state.envelope(message.from), preVote: true, granted: false });
+  } else if (message.type === "requestVote") {
+    state.send({
+      type: "requestVoteResponse",
+      ...state.envelope(message.from),
+      preVote: message.preVote,
+      granted: false,
+    });
   }
 }
 
