@@ -101,12 +101,18 @@ export class NodeStorage implements LogStorage {
     await this.fsm.restore(this.snapshots.read(snapshot.id));
   }
 
-  /** The newest stored snapshot the log can follow (not one received but never installed). */
+  /**
+   * The newest stored snapshot our log continues: it covers the compacted
+   * prefix and agrees with the log at its index. A snapshot received but
+   * never installed (a crash in between, or one the core found stale) does
+   * not qualify unless our log holds the same entry.
+   */
   latestUsableSnapshot(): StoredSnapshot | undefined {
+    const start = this.log.start().index;
     const last = this.log.lastIndex();
     return this.snapshots
       .list()
-      .find((stored) => stored.meta.index <= last && stored.meta.index >= this.log.start().index);
+      .find(({ meta }) => meta.index >= start && meta.index <= last && this.log.term(meta.index) === meta.term);
   }
 
   initialState(): InitialState {
