@@ -170,6 +170,11 @@ t.test("membership: add a non-voter, promote it, transfer leadership, remove a s
   await t.rejects(follower?.propose([put("x", "y")]) ?? Promise.reject(new Error("no follower")), {
     code: "unavailable",
   });
+  await t.rejects(follower?.transferLeadership() ?? Promise.reject(new Error("no follower")), {
+    code: "unavailable",
+    message: /notLeader/,
+  });
+  await t.rejects(joiner.driver.propose([put("", "empty key")]), { code: "invalid_request" }, "bad input rejects");
   await follower?.readIndex();
   t.equal(text(await follower?.fsm.get("after")), "removal", "a follower serves a linearizable read after readIndex");
 });

@@ -148,7 +148,7 @@ export class RaftDriver implements RaftProposer {
   // ---- public API ---------------------------------------------------------
 
   /** Replicates `ops` as one entry; resolves once it is committed and applied here. */
-  propose(ops: readonly TransactionOp[]): Promise<AppliedResult> {
+  async propose(ops: readonly TransactionOp[]): Promise<AppliedResult> {
     checkTransaction(ops);
     const data = encodeCommand(ops);
     return this.#call<AppliedResult>((core, waiter) => {
@@ -178,6 +178,10 @@ export class RaftDriver implements RaftProposer {
   /** Hands leadership to `to` (default: the most caught-up voter); resolves once this server is no longer leader. */
   transferLeadership(to?: NodeId): Promise<void> {
     return this.#call<void>((core, waiter) => {
+      if (core.role !== "leader") {
+        waiter.reject(refusalError("notLeader", core.leader));
+        return;
+      }
       const target = to ?? bestSuccessor(core);
       if (target === undefined) {
         waiter.reject(new CofferError("invalid_request", "raft: no other voter to hand leadership to"));
