@@ -7,8 +7,8 @@
 import { type CommandContext, CommandError, withErrorPrefix } from "../command.js";
 import type { FlagSpec } from "../flags.js";
 import type { ApiClient } from "../http-client.js";
+import { sanitizePath } from "../paths.js";
 import { isJsonObject, type JsonObject, readSecret } from "../secret.js";
-import { sanitizePath } from "./logical.js";
 import { mountsOf } from "./secrets.js";
 
 export interface KvTarget {

@@ -3,13 +3,10 @@ import { type Command, type CommandContext, CommandError, exitApi, exitOk, withE
 import { fieldOf } from "../format/output.js";
 import { jsonBody } from "../http-client.js";
 import { parseKeyValueArgs } from "../kv-args.js";
+import { sanitizePath } from "../paths.js";
 import { deleteSecret, isJsonObject, listSecret, readSecret, type Secret, writeSecret } from "../secret.js";
 import { isVersionedPathAnswer, unwrapVersionedSecret, versionedPath } from "./kv-v2-paths.js";
 
-/** Vault strips leading slashes from paths the user types. */
-export function sanitizePath(path: string): string {
-  return path.trim().replace(/^\/+/, "");
-}
 
 /** Prints a secret, or one field of it with `-field`; exit 1 when the field is missing. */
 export function printSecret(context: CommandContext, secret: Secret): number {

@@ -3,8 +3,8 @@ import { type Command, CommandError, exitOk, withErrorPrefix } from "../command.
 import type { FlagSpec, FlagValues } from "../flags.js";
 import { table } from "../format/table.js";
 import { goValue, humanDuration } from "../format/values.js";
+import { sanitizePath } from "../paths.js";
 import { isJsonObject, type JsonObject, readSecret, writeSecret } from "../secret.js";
-import { sanitizePath } from "./logical.js";
 
 export function withTrailingSlash(path: string): string {
   const clean = sanitizePath(path);
