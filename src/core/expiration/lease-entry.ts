@@ -79,7 +79,7 @@ export function renewRefusal(lease: LeaseEntry | undefined, nowMs: number): stri
   if (!lease) return "lease not found";
   if (lease.irrevocable) return "lease is expired and has failed previous revocation attempts";
   if (lease.expireTimeMs === 0) return "lease is not renewable";
-  if (lease.expireTimeMs < nowMs) return "lease expired";
+  if (lease.expireTimeMs <= nowMs) return "lease expired";
   if (lease.secret && !lease.secret.renewable) return "lease is not renewable";
   if (lease.auth && !lease.auth.renewable) return "lease is not renewable";
   return undefined;
