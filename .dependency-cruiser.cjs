@@ -24,6 +24,8 @@ const allowed = {
 };
 
 const testFile = "\\.test\\.ts$";
+/** Test-only support modules: harnesses, in-memory fakes, the conformance suite. */
+const testSupport = "/(testing|test-helpers|conformance|cluster-harness|testkit)\\.ts$";
 
 const layerRules = Object.entries(allowed).map(([layer, may]) => ({
   name: `layer-${layer}`,
@@ -53,8 +55,8 @@ module.exports = {
     {
       name: "no-test-code-in-production",
       severity: "error",
-      from: { path: "^src/", pathNot: `${testFile}|^src/sim/` },
-      to: { path: `${testFile}|^src/sim/` },
+      from: { path: "^src/", pathNot: `${testFile}|${testSupport}|^src/sim/` },
+      to: { path: `${testFile}|${testSupport}|^src/sim/` },
     },
     {
       name: "no-circular",

@@ -1,7 +1,8 @@
 import { isDeepStrictEqual } from "node:util";
 import fc from "fast-check";
 import t from "tap";
-import { InmemStorage, type Request } from "../logical/index.js";
+import type { Request } from "../logical/index.js";
+import { InmemStorage } from "../logical/testing.js";
 import { FrameworkBackend } from "./backend.js";
 import { mergePatch } from "./merge-patch.js";
 import { definePath } from "./path.js";

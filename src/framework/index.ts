@@ -70,11 +70,3 @@ export {
   matchPattern,
   optionalParameter,
 } from "./patterns.js";
-export {
-  BackendHarness,
-  type TestConfigOptions,
-  type TestRequestExtras,
-  testBackendConfig,
-  testRequest,
-  testSystemView,
-} from "./testing.js";

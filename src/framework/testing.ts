@@ -6,7 +6,6 @@
 import { type Clock, ManualClock } from "../lib/index.js";
 import {
   type BackendConfig,
-  InmemStorage,
   type LogicalBackend,
   type Operation,
   type Request,
@@ -15,6 +14,7 @@ import {
   type SystemView,
   silentLogger,
 } from "../logical/index.js";
+import { InmemStorage } from "../logical/testing.js";
 
 /** Vault's default mount TTLs (768h). */
 const defaultLeaseTtlSeconds = 2_764_800;

@@ -22,4 +22,3 @@ export {
   type Storage,
   type StorageOp,
 } from "./storage.js";
-export { InmemStorage } from "./testing.js";

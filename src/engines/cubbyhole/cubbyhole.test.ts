@@ -1,6 +1,7 @@
 import t from "tap";
-import { BackendHarness, testBackendConfig } from "../../framework/index.js";
-import { clearPrefix, InmemStorage } from "../../logical/index.js";
+import { BackendHarness, testBackendConfig } from "../../framework/testing.js";
+import { clearPrefix } from "../../logical/index.js";
+import { InmemStorage } from "../../logical/testing.js";
 import { factory } from "./index.js";
 
 async function cubbyhole() {

@@ -1,6 +1,7 @@
 import t from "tap";
-import { asOpenApiDocument, BackendHarness, testBackendConfig, testRequest } from "../../framework/index.js";
-import { InmemStorage } from "../../logical/index.js";
+import { asOpenApiDocument } from "../../framework/index.js";
+import { BackendHarness, testBackendConfig, testRequest } from "../../framework/testing.js";
+import { InmemStorage } from "../../logical/testing.js";
 import { factory } from "./index.js";
 
 async function kvV1(options: Record<string, string> = {}) {

@@ -1,7 +1,8 @@
 import t from "tap";
-import { BackendHarness, testBackendConfig } from "../../framework/index.js";
+import { BackendHarness, testBackendConfig } from "../../framework/testing.js";
 import { limits, ManualClock } from "../../lib/index.js";
-import { InmemStorage, type Response, type StorageOp } from "../../logical/index.js";
+import type { Response, StorageOp } from "../../logical/index.js";
+import { InmemStorage } from "../../logical/testing.js";
 import { factory } from "./index.js";
 import { commit } from "./v2/store.js";
 

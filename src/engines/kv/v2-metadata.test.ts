@@ -1,7 +1,7 @@
 import t from "tap";
-import { BackendHarness, testBackendConfig } from "../../framework/index.js";
+import { BackendHarness, testBackendConfig } from "../../framework/testing.js";
 import { ManualClock } from "../../lib/index.js";
-import { InmemStorage } from "../../logical/index.js";
+import { InmemStorage } from "../../logical/testing.js";
 import { factory } from "./index.js";
 
 const startMs = Date.UTC(2026, 0, 1);
