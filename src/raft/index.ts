@@ -95,3 +95,4 @@ export {
   toLogIndex,
   toTerm,
 } from "./types.js";
+export { messageProblem } from "./validate.js";

@@ -29,6 +29,7 @@ import { afterLeaderCommit, step, tick } from "./step.js";
 import { startTransfer } from "./transfer.js";
 import type { ConfigChange, Entry, HardState, NodeId, Term } from "./types.js";
 import { toLogIndex, toTerm } from "./types.js";
+import { assertWellFormed } from "./validate.js";
 
 /** What the outstanding Ready handed out, to settle at advance(). */
 interface Handed {
@@ -101,8 +102,13 @@ export class RaftNode {
     this.mutate(() => tick(this.state));
   }
 
-  /** Feeds a message from the transport. Messages for another server are ignored. */
+  /**
+   * Feeds a message from the transport. Messages for another server are
+   * ignored; a malformed one throws an invalid_request CofferError and
+   * changes nothing.
+   */
   step(message: Message): void {
+    assertWellFormed(message);
     if (message.to !== this.state.id || message.from === this.state.id) return;
     this.mutate(() => step(this.state, message));
   }
