@@ -19,12 +19,13 @@ import type { MountEntry } from "../mounts/index.js";
 import type { RouteMatch, Router } from "../router.js";
 import type { TokenEntry, TokenStore } from "../token/index.js";
 import { revokeSecretViaBackend } from "./backend-calls.js";
+import { LeaseBook } from "./book.js";
 import type { LeaseContext } from "./context.js";
 import { joinLeaseId, type LeaseEntry } from "./lease-entry.js";
 import { LeaseStore } from "./lease-store.js";
 import { issueToken, registerSecret } from "./registration.js";
 import { renewSecret, renewToken } from "./renewal.js";
-import { DueSchedule } from "./schedule.js";
+import { tidyLeases } from "./tidy.js";
 import {
   defaultRetryPolicy,
   nodeTimers,
@@ -73,12 +74,8 @@ function messageOf(error: unknown): string {
 export class ExpirationManager {
   readonly #options: ExpirationOptions;
   readonly #store: LeaseStore;
-  readonly #due = new DueSchedule();
+  readonly #book: LeaseBook;
   readonly #locks = new KeyedMutex();
-  readonly #attempts = new Map<string, number>();
-  /** Every known lease id, and those marked irrevocable (for the gauges). */
-  readonly #known = new Set<string>();
-  readonly #irrevocable = new Set<string>();
   readonly #timers: TimerDriver;
   readonly #retry: RetryPolicy;
   readonly #context: LeaseContext;
@@ -93,6 +90,7 @@ export class ExpirationManager {
     this.#store = new LeaseStore(options.storage);
     this.#timers = options.timers ?? nodeTimers;
     this.#retry = options.retry ?? defaultRetryPolicy;
+    this.#book = new LeaseBook(options.metrics);
     this.#context = {
       store: this.#store,
       tokens: options.tokens,
@@ -116,7 +114,7 @@ export class ExpirationManager {
       this.#track(lease, false);
       restored += 1;
     }
-    this.#gauges();
+    this.#book.gauges();
     this.#arm();
     this.#options.logger.info(
       { leases: restored, elapsedMs: Math.round(performance.now() - started) },
@@ -128,7 +126,7 @@ export class ExpirationManager {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#disarm();
-    this.#due.clear();
+    this.#book.clear();
     await this.#running;
   }
 
@@ -152,7 +150,7 @@ export class ExpirationManager {
       this.#rerun = false;
       for (;;) {
         if (this.#stopped) return;
-        const due = this.#due.popDue(this.#options.clock.nowMs(), batchMax);
+        const due = this.#book.due.popDue(this.#options.clock.nowMs(), batchMax);
         if (due.length === 0) break;
         await Promise.all(due.map((leaseId) => this.#expire(leaseId)));
       }
@@ -194,17 +192,17 @@ export class ExpirationManager {
   }
 
   get leaseCount(): number {
-    return this.#known.size;
+    return this.#book.leaseCount;
   }
 
   get irrevocableCount(): number {
-    return this.#irrevocable.size;
+    return this.#book.irrevocableCount;
   }
 
   /** The leases marked irrevocable, sorted by id (`sys/leases?type=irrevocable`). */
   async irrevocableLeases(): Promise<LeaseEntry[]> {
     const leases: LeaseEntry[] = [];
-    for (const leaseId of [...this.#irrevocable].sort()) {
+    for (const leaseId of this.#book.irrevocableIds()) {
       const lease = await this.#store.load(leaseId);
       if (lease) leases.push(lease);
     }
@@ -213,7 +211,7 @@ export class ExpirationManager {
 
   /** When the lease is next due (expiry or retry), for tests and diagnostics. */
   nextDueMs(leaseId: string): number | undefined {
-    return this.#due.dueMs(leaseId);
+    return this.#book.due.dueMs(leaseId);
   }
 
   // ---- revocation -------------------------------------------------------------------------------
@@ -332,11 +330,8 @@ export class ExpirationManager {
   /** Deletes a lease and its index entry and stops tracking it. */
   async #forget(lease: Pick<LeaseEntry, "leaseId" | "clientTokenSaltedId">): Promise<void> {
     await this.#store.delete(lease);
-    this.#due.cancel(lease.leaseId);
-    this.#attempts.delete(lease.leaseId);
-    this.#known.delete(lease.leaseId);
-    this.#irrevocable.delete(lease.leaseId);
-    this.#gauges();
+    this.#book.forget(lease.leaseId);
+    this.#book.gauges();
   }
 
   /** A due lease: revoke it, or note the failure and schedule the next attempt. */
@@ -347,7 +342,7 @@ export class ExpirationManager {
       // Storage failed before the revocation could even start: try again later rather than lose the lease.
       if (this.#stopped) return;
       const delayMs = retryDelayMs(this.#retry, 1);
-      this.#due.schedule(leaseId, this.#options.clock.nowMs() + delayMs);
+      this.#book.retryAt(leaseId, this.#options.clock.nowMs() + delayMs);
       this.#options.logger.error({ err: error, leaseId, nextAttemptMs: delayMs }, "failed to process an expired lease");
     }
   }
@@ -356,9 +351,7 @@ export class ExpirationManager {
     if (this.#stopped) return;
     const lease = await this.#store.load(leaseId);
     if (!lease) {
-      this.#known.delete(leaseId);
-      this.#irrevocable.delete(leaseId);
-      this.#attempts.delete(leaseId);
+      this.#book.forget(leaseId);
       return;
     }
     const nowMs = this.#options.clock.nowMs();
@@ -379,7 +372,7 @@ export class ExpirationManager {
   }
 
   async #recordFailure(lease: LeaseEntry, error: unknown): Promise<void> {
-    const attempts = (this.#attempts.get(lease.leaseId) ?? 0) + 1;
+    const attempts = this.#book.failed(lease.leaseId);
     const irrevocable = attempts >= this.#retry.attemptsMax || isUnrecoverable(error);
     const nowMs = this.#options.clock.nowMs();
     const failed: LeaseEntry = {
@@ -395,21 +388,16 @@ export class ExpirationManager {
       this.#options.logger.error({ err: storeError, leaseId: lease.leaseId }, "failed to record a revocation failure");
     }
     if (irrevocable) {
-      this.#attempts.delete(lease.leaseId);
-      this.#due.cancel(lease.leaseId);
-      this.#known.add(lease.leaseId);
-      this.#irrevocable.add(lease.leaseId);
-      this.#gauges();
+      this.#book.markIrrevocable(lease.leaseId);
+      this.#book.gauges();
       this.#options.logger.error(
         { err: error, leaseId: lease.leaseId, attempts },
         "failed to revoke lease; marked irrevocable (revoke-force removes it)",
       );
       return;
     }
-    this.#attempts.set(lease.leaseId, attempts);
     const delayMs = retryDelayMs(this.#retry, attempts);
-    this.#due.schedule(lease.leaseId, nowMs + delayMs);
-    this.#known.add(lease.leaseId);
+    this.#book.retryAt(lease.leaseId, nowMs + delayMs);
     this.#arm();
     this.#options.logger.error(
       { err: error, leaseId: lease.leaseId, attempts, nextAttemptMs: delayMs },
@@ -419,61 +407,31 @@ export class ExpirationManager {
 
   // ---- tidy ---------------------------------------------------------------------------------------
 
-  /**
-   * Cleans up after crashes or bugs: secret leases of tokens that no longer
-   * exist are revoked, token leases without a token and index entries
-   * without a lease deleted. Returns what it did.
-   */
-  async tidy(): Promise<{ revoked: number; deleted: number }> {
-    let revoked = 0;
-    let deleted = 0;
-    const tokens = this.#options.tokens;
-    for (const leaseId of await this.#store.collect()) {
-      const lease = await this.#store.load(leaseId);
-      if (!lease) continue;
-      if (lease.auth && !(await tokens.loadSalted(lease.auth.tokenSaltedId))) {
-        await this.#locks.runExclusive(leaseId, () => this.#forget(lease));
-        deleted += 1;
-      } else if (lease.clientTokenSaltedId !== "" && !(await tokens.loadSalted(lease.clientTokenSaltedId))) {
-        await this.revokeLazy(leaseId);
-        revoked += 1;
-      }
-    }
-    for (const tokenSaltedId of await this.#store.indexedTokens()) {
-      for (const { leaseId, indexKey } of await this.#store.leasesOfToken(tokenSaltedId)) {
-        if (!(await this.#store.load(leaseId))) {
-          await this.#store.deleteKey(indexKey);
-          deleted += 1;
-        }
-      }
-    }
-    this.#options.logger.info({ revoked, deleted }, "lease tidy finished");
-    return { revoked, deleted };
+  /** sys/leases/tidy (see tidy.ts). */
+  tidy(): Promise<{ revoked: number; deleted: number }> {
+    return tidyLeases({
+      store: this.#store,
+      tokens: this.#options.tokens,
+      logger: this.#options.logger,
+      forget: (lease) => this.#locks.runExclusive(lease.leaseId, () => this.#forget(lease)),
+      revokeLazy: (leaseId) => this.revokeLazy(leaseId),
+    });
   }
 
   // ---- scheduling ---------------------------------------------------------------------------------
 
   /** (Re)schedules a lease from its stored state. */
   #track(lease: LeaseEntry, arm = true): void {
-    this.#known.add(lease.leaseId);
-    if (lease.irrevocable) this.#irrevocable.add(lease.leaseId);
-    else this.#irrevocable.delete(lease.leaseId);
-    if (lease.irrevocable || lease.expireTimeMs === 0 || this.#stopped) {
-      this.#due.cancel(lease.leaseId);
-    } else if (!this.#attempts.has(lease.leaseId) || lease.expireTimeMs > this.#options.clock.nowMs()) {
-      // A lease waiting for a retry keeps its backoff unless it was renewed.
-      this.#attempts.delete(lease.leaseId);
-      this.#due.schedule(lease.leaseId, lease.expireTimeMs);
-    }
+    this.#book.track(lease, this.#options.clock.nowMs(), !this.#stopped);
     if (arm) {
-      this.#gauges();
+      this.#book.gauges();
       this.#arm();
     }
   }
 
   #arm(): void {
     if (this.#stopped || this.#running) return;
-    const nextMs = this.#due.nextDueMs();
+    const nextMs = this.#book.due.nextDueMs();
     if (nextMs === undefined) {
       this.#disarm();
       return;
@@ -495,13 +453,5 @@ export class ExpirationManager {
     if (this.#timer !== undefined) this.#timers.clear(this.#timer);
     this.#timer = undefined;
     this.#timerDueMs = undefined;
-  }
-
-  #gauges(): void {
-    const metrics = this.#options.metrics;
-    metrics.gauge(metricNames.expireNumLeases, "leases known to the expiration manager").set(this.#known.size);
-    metrics
-      .gauge(metricNames.expireNumIrrevocableLeases, "leases that failed revocation for good")
-      .set(this.irrevocableCount);
   }
 }
