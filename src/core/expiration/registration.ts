@@ -128,10 +128,14 @@ export async function issueToken(
   maxTtlSeconds = 0,
 ): Promise<TokenEntry> {
   const started = performance.now();
-  const { entry: stored, ops } = await context.tokens.createOps(token, entry);
-  const lease = stored.expireTimeMs === 0 ? undefined : tokenLease(stored, maxTtlSeconds);
-  if (lease) ops.push(...context.store.putOps(lease));
-  await context.store.commit(ops);
+  // Under the entry lock: two creates of one custom id cannot both pass the duplicate check.
+  const { stored, lease } = await context.tokens.runLocked(context.tokens.saltId(token), async () => {
+    const created = await context.tokens.createOps(token, entry);
+    const tokenLeaseEntry = created.entry.expireTimeMs === 0 ? undefined : tokenLease(created.entry, maxTtlSeconds);
+    const ops = [...created.ops, ...(tokenLeaseEntry ? context.store.putOps(tokenLeaseEntry) : [])];
+    await context.store.commit(ops);
+    return { stored: created.entry, lease: tokenLeaseEntry };
+  });
   if (lease) context.track(lease);
   context.metrics.summary(metricNames.tokenCreate).observe(performance.now() - started);
   if (lease) context.metrics.summary(metricNames.expireRegisterAuth).observe(performance.now() - started);

@@ -8,7 +8,7 @@ import type { FieldData } from "../../../framework/index.js";
 import { invalidRequest, newUuid, parseDurationSeconds } from "../../../lib/index.js";
 import type { Request, Response } from "../../../logical/index.js";
 import { calculateTtl, countTokenCreation } from "../../expiration/index.js";
-import { resolveTokenPolicies } from "../policies.js";
+import { globMatch, resolveTokenPolicies } from "../policies.js";
 import type { TokenRole } from "../roles.js";
 import { sanitizeDisplayName, type TokenEntry } from "../token-entry.js";
 import { TokenStore } from "../token-store.js";
@@ -144,8 +144,12 @@ export async function createToken(
 
   checkTokenType(data, role);
   if (data.get("num_uses") < 0) throw invalidRequest("number of uses cannot be negative");
-  if (data.get("entity_alias") !== "") {
+  const entityAlias = data.get("entity_alias").toLowerCase();
+  if (entityAlias !== "") {
     if (!role) throw invalidRequest("'entity_alias' is only allowed in combination with token role");
+    if (!role.allowedEntityAliases.some((pattern) => globMatch(pattern, entityAlias))) {
+      throw invalidRequest("invalid 'entity_alias' value");
+    }
     throw invalidRequest("entity aliases are not supported by Coffer (it has no identity store)");
   }
 
