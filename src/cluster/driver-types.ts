@@ -1,5 +1,5 @@
 /** The driver's public types: its options, the events it emits, its status. */
-import type { Configuration, NodeId, RaftConfig, Role, Term } from "../raft/index.js";
+import type { Configuration, FollowerStatus, NodeId, RaftConfig, Role, Term } from "../raft/index.js";
 import type { Transport, TransportStats } from "./transport/transport.js";
 
 export interface RaftDriverOptions {
@@ -44,6 +44,8 @@ export interface DriverStatus {
   readonly firstIndex: number;
   readonly lastIndex: number;
   readonly configuration: Configuration;
+  /** Replication progress of each follower; empty unless leader. */
+  readonly followers: readonly FollowerStatus[];
   /** Synced LevelDB writes, entries they persisted: entries per fsync is the batching factor. */
   readonly syncedWrites: number;
   readonly entriesPersisted: number;

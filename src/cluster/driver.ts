@@ -216,6 +216,7 @@ export class RaftDriver implements RaftProposer {
       firstIndex: this.#storage.log.firstIndex(),
       lastIndex: this.#storage.log.lastIndex(),
       configuration: status.configuration,
+      followers: status.followers,
       syncedWrites: this.#syncedWrites,
       entriesPersisted: this.#entriesPersisted,
       transport: this.#transport.stats(),

@@ -47,6 +47,13 @@ export interface GrpcTransportOptions {
   /** How long a voter waits for its core's answer, and a candidate for the reply. */
   readonly callTimeoutMs?: number;
   readonly snapshotTimeoutMs?: number;
+  /** Other services served on the same port (request forwarding on the cluster port). */
+  readonly extraServices?: readonly ExtraService[];
+}
+
+export interface ExtraService {
+  readonly definition: grpc.ServiceDefinition;
+  readonly implementation: grpc.UntypedServiceImplementation;
 }
 
 const defaults = {
@@ -95,6 +102,7 @@ export class GrpcTransport implements Transport {
     assert(this.#handler === undefined, "transport started twice");
     this.#handler = handler;
     this.#server.addService(RaftService.service, this.#handlers());
+    for (const extra of this.#options.extraServices ?? []) this.#server.addService(extra.definition, extra.implementation);
     const port = await new Promise<number>((resolve, reject) => {
       this.#server.bindAsync(this.#options.listenAddress, this.#options.serverCredentials, (error, bound) =>
         error
