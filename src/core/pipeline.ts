@@ -76,9 +76,9 @@ export class Pipeline {
     if (!unauthenticated) await this.#authorize(request, route, caller);
     const spent = caller ? await this.#useToken(request, caller) : undefined;
 
-    await this.#deps.audit.log({ type: "request", request, ...(caller ? { auth: caller.auth } : {}) });
     let response: Response | undefined;
     try {
+      await this.#deps.audit.log({ type: "request", request, ...(caller ? { auth: caller.auth } : {}) });
       response = await route.entry.backend.handle(request);
       response = await this.#finish(request, route, response);
     } catch (error) {
