@@ -72,6 +72,9 @@ export class Pipeline {
     }
     const unauthenticated = route.entry.unauthenticated.matches(route.relativePath);
     const caller = unauthenticated ? undefined : await this.#authenticate(request);
+    // An unauthenticated path still learns who is calling when a valid token comes along
+    // (sys/internal/ui/mounts lists more for one); a bad token there is simply ignored.
+    if (unauthenticated) await this.#identify(request);
     await this.#resolveCreateOrUpdate(request, route);
     if (!unauthenticated) await this.#authorize(request, route, caller);
     const spent = caller ? await this.#useToken(request, caller) : undefined;
@@ -145,6 +148,16 @@ export class Pipeline {
     } finally {
       this.#deps.metrics.summary(metricNames.checkToken).observe(performance.now() - started);
     }
+  }
+
+  /** Best-effort identification for unauthenticated paths: no use is spent, nothing is refused. */
+  async #identify(request: Request): Promise<void> {
+    if (request.clientToken === "") return;
+    const resolved = await this.#deps.tokens.lookup(request.clientToken);
+    if (!resolved || !this.#fromBoundCidr(request, resolved.entry)) return;
+    request.clientTokenAccessor = resolved.entry.accessor;
+    request.callerAuth = authOf(resolved);
+    request.cubbyholeId = resolved.entry.cubbyholeId;
   }
 
   /** Vault checks bound CIDRs for every token but non-expiring root tokens. */
