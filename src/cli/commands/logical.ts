@@ -7,7 +7,6 @@ import { sanitizePath } from "../paths.js";
 import { deleteSecret, isJsonObject, listSecret, readSecret, type Secret, writeSecret } from "../secret.js";
 import { isVersionedPathAnswer, unwrapVersionedSecret, versionedPath } from "./kv-v2-paths.js";
 
-
 /** Prints a secret, or one field of it with `-field`; exit 1 when the field is missing. */
 export function printSecret(context: CommandContext, secret: Secret): number {
   const field = context.flags.string("field");
