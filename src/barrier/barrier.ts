@@ -19,6 +19,7 @@ import { randomBytes } from "node:crypto";
 import { type Clock, CofferError, Mutex, sealedError, systemClock } from "../lib/index.js";
 import type { Storage, StorageOp } from "../logical/index.js";
 import { type Backend, checkKey, checkTransaction, checkValue, type TransactionOp } from "../physical/index.js";
+import { encryptWithDerivedKey } from "./derived.js";
 import {
   BarrierDecryptError,
   decryptValue,
@@ -160,6 +161,14 @@ export class AesGcmBarrier implements Storage {
       this.#unsealed = { rootKey: current.rootKey, keyring: next };
       return this.keyStatus();
     });
+  }
+
+  /**
+   * Encrypts under a key derived from the root key (the Raft join challenge:
+   * only a holder of the unseal keys can open it). Unsealed only.
+   */
+  encryptWithDerivedRootKey(purpose: string, aad: string, plaintext: Uint8Array): Uint8Array {
+    return encryptWithDerivedKey(this.#requireUnsealed().rootKey, purpose, aad, plaintext);
   }
 
   /** Vault's `sys/key-status`. */

@@ -39,3 +39,4 @@ export {
   storedBarrierKeysPath,
 } from "./paths.js";
 export type { SealStorage, SealStorageOp } from "./seal-storage.js";
+export { decryptWithDerivedKey, encryptWithDerivedKey } from "./derived.js";

@@ -8,6 +8,7 @@ import type { AesGcmBarrier } from "../barrier/index.js";
 import { type Clock, newUuid } from "../lib/index.js";
 import { type BackendFactory, getJson, type Logger, PrefixedStorage, putJson, type Request } from "../logical/index.js";
 import type { CofferMetrics } from "../metrics/index.js";
+import type { Path } from "../framework/index.js";
 import { AuditBroker } from "./audit-broker.js";
 import { ExpirationManager, type MountTtls, type RetryPolicy, type TimerDriver } from "./expiration/index.js";
 import type { MetricsFormat, MetricsOutput } from "./facade.js";
@@ -36,6 +37,8 @@ export interface ActiveOptions {
   readonly expirationTimers?: TimerDriver;
   /** Backoff of failed revocations; Vault's schedule by default. */
   readonly revocationRetry?: RetryPolicy;
+  /** sys paths beyond the built-in ones (the raft API on clustered storage). */
+  readonly extraSystemPaths?: readonly Path[];
 }
 
 export interface ClusterInfo {
@@ -149,7 +152,8 @@ export class ActiveCore {
       revokeLeasesByPrefix: (prefix) => expiration.revokePrefix(prefix, { sync: true, force: false }),
       callerPolicies: (request: Request) => request.callerAuth?.policies ?? [],
     });
-    const systemFactory: BackendFactory = async () => createSystemBackend(context(), options.version);
+    const systemFactory: BackendFactory = async () =>
+      createSystemBackend(context(), options.version, [...(options.extraSystemPaths ?? [])]);
     const tokenFactory: BackendFactory = async (config) =>
       createTokenBackend({
         ...services,

@@ -107,6 +107,19 @@ export interface IncomingRequest {
   readonly forwarded?: boolean;
 }
 
+/** sys/storage/raft/join's body. */
+export interface JoinRequest {
+  readonly target: {
+    readonly leaderApiAddr: string;
+    readonly leaderCaCert?: string;
+    readonly leaderClientCert?: string;
+    readonly leaderClientKey?: string;
+    readonly leaderTlsServerName?: string;
+  };
+  readonly retry: boolean;
+  readonly nonVoter: boolean;
+}
+
 export interface HandledRequest {
   readonly response: Response | undefined;
   /** The operation after the existence check (update may have become create). */
@@ -128,6 +141,8 @@ export interface CoreFacade {
   servingState(): ServingState;
   /** The request pipeline: route, authenticate, authorize, audit, handle, lease, wrap, audit. */
   handleRequest(request: IncomingRequest): Promise<HandledRequest>;
+  /** sys/storage/raft/join (raw handler, served locally). */
+  joinCluster(request: JoinRequest): Promise<{ joined: boolean }>;
   /** Metrics exposition for `sys/metrics` when the listener allows unauthenticated access. */
   metrics(format: MetricsFormat): Promise<MetricsOutput>;
 }

@@ -9,6 +9,7 @@ export {
   type IncomingRequest,
   type InitRequest,
   type InitResult,
+  type JoinRequest,
   type LeaderStatus,
   type MetricsFormat,
   type MetricsOutput,
@@ -16,3 +17,15 @@ export {
   type ServingState,
 } from "./facade.js";
 export type { BackendRegistry } from "./mounts/index.js";
+export type {
+  ClusterControl,
+  ClusterFollower,
+  ClusterRole,
+  ClusterServer,
+  ClusterStatus,
+  ClusterSuffrage,
+  JoinTarget,
+  LeaderApiClient,
+  LeaderApiClientFactory,
+  LeadershipChange,
+} from "./ha/index.js";

@@ -7,7 +7,7 @@ export {
   validateShareCounts,
 } from "./config.js";
 export type { Seal, SealInitOptions, SealInitResult, SealStatus } from "./seal.js";
-export { ShamirSeal, type ShamirSealOptions } from "./shamir.js";
+export { ShamirSeal, type ShamirSealOptions, unwrapRootKeyWithShares } from "./shamir.js";
 export {
   checkKeyShareLength,
   combineKeyShares,

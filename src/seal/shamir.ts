@@ -125,20 +125,7 @@ export class ShamirSeal implements Seal {
   async #unwrapRootKey(unsealKey: Uint8Array): Promise<Uint8Array> {
     const stored = await this.#barrier.sealStorage.get(storedBarrierKeysPath);
     if (stored === undefined) throw new CofferError("internal", "the stored root key is missing");
-    let rootKey: Buffer;
-    try {
-      rootKey = decryptValue({ key: unsealKey, path: storedBarrierKeysPath, ciphertext: stored });
-    } catch (error) {
-      // GCM authentication is the check the Shamir library does not do: wrong shares fail here.
-      if (isBarrierDecryptError(error) && error.reason === "authentication_failed")
-        throw invalidKeyError({ cause: error });
-      throw error;
-    }
-    if (rootKey.byteLength !== unsealKeyBytes) {
-      rootKey.fill(0);
-      throw new CofferError("internal", "the stored root key is corrupt");
-    }
-    return rootKey;
+    return unwrapStoredRootKey(unsealKey, stored);
   }
 
   #statusFrom(config: SealConfig | undefined): SealStatus {
@@ -153,6 +140,41 @@ export class ShamirSeal implements Seal {
       nonce: sealed ? this.#collector.nonce : "",
       recoverySeal: false,
     };
+  }
+}
+
+/** Opens a wrapped root key blob (`core/hsm/barrier-unseal-keys`) with the unseal key; wrong key: the invalid-key error. */
+function unwrapStoredRootKey(unsealKey: Uint8Array, stored: Uint8Array): Uint8Array {
+  let rootKey: Buffer;
+  try {
+    rootKey = decryptValue({ key: unsealKey, path: storedBarrierKeysPath, ciphertext: stored });
+  } catch (error) {
+    // GCM authentication is the check the Shamir library does not do: wrong shares fail here.
+    if (isBarrierDecryptError(error) && error.reason === "authentication_failed")
+      throw invalidKeyError({ cause: error });
+    throw error;
+  }
+  if (rootKey.byteLength !== unsealKeyBytes) {
+    rootKey.fill(0);
+    throw new CofferError("internal", "the stored root key is corrupt");
+  }
+  return rootKey;
+}
+
+/**
+ * For a node joining a cluster: combines `parts` (zeroing them) and opens the
+ * cluster's wrapped root key, handed over in the join challenge, with the
+ * result. Shares of other keys fail GCM authentication: the invalid-key error.
+ * The caller owns (and must zero) the returned root key.
+ */
+export async function unwrapRootKeyWithShares(parts: Uint8Array[], wrappedRootKey: Uint8Array): Promise<Uint8Array> {
+  let unsealKey: Uint8Array | undefined;
+  try {
+    unsealKey = await combineKeyShares(parts);
+    return unwrapStoredRootKey(unsealKey, wrappedRootKey);
+  } finally {
+    for (const part of parts) part.fill(0);
+    unsealKey?.fill(0);
   }
 }
 
