@@ -3,6 +3,14 @@ export { DecodeError } from "./bytes.js";
 export { RaftDriver } from "./driver.js";
 export type { AppliedResult } from "./driver-requests.js";
 export type { DriverEvent, DriverStatus, RaftDriverOptions } from "./driver-types.js";
+export {
+  type ForwardAnswer,
+  type ForwardCall,
+  ForwardingClient,
+  type ForwardingServiceOptions,
+  ForwardRefusedError,
+  forwardingService,
+} from "./forwarding.js";
 export { type ConfigurationAt, Fsm, type FsmSnapshot } from "./fsm.js";
 export { decodeCommand, encodeCommand } from "./fsm-command.js";
 export { type LogPosition, LogStore, type LogStoreOptions } from "./log-store.js";

@@ -1,3 +1,10 @@
 export type { ForwardedRequest, ForwardedResponse, Forwarder } from "./forwarder.js";
-export { createHttpHandler, type HttpHandler, type HttpHandlerOptions } from "./handler.js";
+export {
+  createForwardedHandler,
+  createHttpHandler,
+  type HttpHandler,
+  type HttpHandlerOptions,
+  NotActiveError,
+} from "./handler.js";
 export { HttpListener, type ListenerOptions, type ListenerTlsOptions, splitHostPort } from "./listener.js";
+export { BufferSink, type CapturedResponse, type ResponseSink } from "./sink.js";

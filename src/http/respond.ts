@@ -3,14 +3,15 @@
  * The status comes from the error's registry code (lib/errors), never from
  * matching error text.
  */
-import type { ServerResponse } from "node:http";
+
 import { CofferError, isCofferError } from "../lib/index.js";
 import type { Auth, Operation, Response, WrapInfo } from "../logical/index.js";
+import type { ResponseSink } from "./sink.js";
 
 const jsonHeaders = { "Content-Type": "application/json", "Cache-Control": "no-store" } as const;
 
 export function writeJson(
-  response: ServerResponse,
+  response: ResponseSink,
   status: number,
   body: unknown,
   headers: Record<string, string> = {},
@@ -20,12 +21,12 @@ export function writeJson(
   response.end(text);
 }
 
-export function writeEmpty(response: ServerResponse, status: number, headers: Record<string, string> = {}): void {
+export function writeEmpty(response: ResponseSink, status: number, headers: Record<string, string> = {}): void {
   response.writeHead(status, { "Cache-Control": "no-store", ...headers });
   response.end();
 }
 
-export function writeError(response: ServerResponse, error: CofferError): void {
+export function writeError(response: ResponseSink, error: CofferError): void {
   const body: Record<string, unknown> = { errors: error.message === "" ? [] : [error.message] };
   if (error.data !== undefined) body.data = error.data;
   writeJson(response, error.status, body);
@@ -135,7 +136,7 @@ export function envelope(logical: Response, context: EnvelopeContext): Record<st
 
 /** Writes a logical answer: raw body, redirect, 204/404 for no response, or the envelope. */
 export function writeLogical(
-  response: ServerResponse,
+  response: ResponseSink,
   logical: Response | undefined,
   operation: Operation,
   context: EnvelopeContext,

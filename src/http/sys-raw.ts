@@ -4,10 +4,11 @@
  * and metrics when the listener allows unauthenticated access. Each is served
  * by the node that receives it, never forwarded.
  */
-import type { ServerResponse } from "node:http";
+
 import { type CoreFacade, chooseMetricsFormat, type HealthStatus, type MetricsFormat } from "../core/index.js";
 import { CofferError, invalidRequest } from "../lib/index.js";
 import { writeEmpty, writeJson } from "./respond.js";
+import type { ResponseSink } from "./sink.js";
 
 export interface RawRequest {
   readonly method: string;
@@ -17,7 +18,7 @@ export interface RawRequest {
   readonly body: Record<string, unknown>;
 }
 
-export type RawHandler = (core: CoreFacade, request: RawRequest, response: ServerResponse) => Promise<void>;
+export type RawHandler = (core: CoreFacade, request: RawRequest, response: ResponseSink) => Promise<void>;
 
 function methodNotAllowed(): CofferError {
   return new CofferError("unsupported_operation", "");
@@ -141,6 +142,46 @@ const handleLeader: RawHandler = async (core, request, response) => {
   writeJson(response, 200, await core.leader());
 };
 
+function optionalString(body: Record<string, unknown>, name: string): string | undefined {
+  const value = body[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "string") throw invalidRequest(`"${name}" must be a string`);
+  return value;
+}
+
+function optionalBool(body: Record<string, unknown>, name: string): boolean {
+  const value = body[name];
+  if (value === undefined || value === null) return false;
+  if (typeof value === "boolean") return value;
+  if (value === "true" || value === "false") return value === "true";
+  throw invalidRequest(`"${name}" must be a boolean`);
+}
+
+const handleRaftJoin: RawHandler = async (core, request, response) => {
+  if (request.method !== "PUT" && request.method !== "POST") throw methodNotAllowed();
+  const body = request.body;
+  if (optionalString(body, "auto_join")) {
+    throw invalidRequest("auto_join (cloud auto-discovery) is not supported; give leader_api_addr");
+  }
+  const target = {
+    leaderApiAddr: optionalString(body, "leader_api_addr") ?? "",
+    ...definedString("leaderCaCert", optionalString(body, "leader_ca_cert")),
+    ...definedString("leaderClientCert", optionalString(body, "leader_client_cert")),
+    ...definedString("leaderClientKey", optionalString(body, "leader_client_key")),
+    ...definedString("leaderTlsServerName", optionalString(body, "leader_tls_servername")),
+  };
+  const result = await core.joinCluster({
+    target,
+    retry: optionalBool(body, "retry"),
+    nonVoter: optionalBool(body, "non_voter"),
+  });
+  writeJson(response, 200, result);
+};
+
+function definedString<K extends string>(key: K, value: string | undefined): Partial<Record<K, string>> {
+  return value === undefined || value === "" ? {} : ({ [key]: value } as Record<K, string>);
+}
+
 export function metricsFormatOf(request: RawRequest): MetricsFormat {
   return chooseMetricsFormat(request.query.get("format") ?? "", String(request.headers.accept ?? ""));
 }
@@ -158,6 +199,7 @@ export const rawHandlers: ReadonlyMap<string, RawHandler> = new Map([
   ["sys/unseal", handleUnseal],
   ["sys/health", handleHealth],
   ["sys/leader", handleLeader],
+  ["sys/storage/raft/join", handleRaftJoin],
 ]);
 
 export const unauthenticatedMetricsHandler: RawHandler = handleMetrics;

@@ -4,16 +4,26 @@
  * pieces; every dependency is passed down from here.
  */
 import { AesGcmBarrier } from "../barrier/index.js";
+import { type ExtraService, forwardingService, RaftStorage } from "../cluster/index.js";
 import type { ListenerConfig, ServerConfig } from "../config/index.js";
 import { Core } from "../core/index.js";
-import { createHttpHandler, HttpListener } from "../http/index.js";
+import {
+  createForwardedHandler,
+  createHttpHandler,
+  type Forwarder,
+  HttpListener,
+  NotActiveError,
+} from "../http/index.js";
 import { CofferError, systemClock } from "../lib/index.js";
 import type { Logger } from "../logical/index.js";
 import { CofferMetrics } from "../metrics/index.js";
 import type { Backend } from "../physical/index.js";
 import { type Seal, ShamirSeal } from "../seal/index.js";
+import { RaftClusterControl } from "./cluster-control.js";
+import { ClusterForwarder } from "./forwarder.js";
+import { joinTargetOf, leaderApiClient } from "./leader-client.js";
 import { builtinRegistry } from "./registry.js";
-import { openStorage } from "./storage.js";
+import { openStorage, type RaftBinding } from "./storage.js";
 import { buildDate, coreVersion } from "./version.js";
 
 export interface ServerOptions {
@@ -40,11 +50,17 @@ export class CofferServer {
   static async start(options: ServerOptions): Promise<CofferServer> {
     const { config, logger } = options;
     for (const warning of config.warnings) logger.warn({}, warning);
-    const storage = await openStorage(config.storage);
+    const storage = await openStorage(config.storage, raftBinding(config));
     try {
       const barrier = new AesGcmBarrier({ backend: storage, clock: systemClock });
       const seal = createSeal(config, barrier);
       const metrics = new CofferMetrics({ collectProcessMetrics: options.processMetrics ?? true });
+      // The cluster port serves request forwarding through the same handler as the listener; it is bound late.
+      let forwardedServices: () => readonly ExtraService[] = () => [];
+      const cluster =
+        storage instanceof RaftStorage
+          ? new RaftClusterControl(storage, raftBinding(config)?.advertiseAddress ?? "", () => forwardedServices())
+          : undefined;
       const core = new Core({
         barrier,
         seal,
@@ -61,9 +77,29 @@ export class CofferServer {
           version: coreVersion,
           buildDate,
           prometheusRetentionSeconds: config.telemetry.prometheusRetentionSeconds,
+          ...(config.storage.type === "raft"
+            ? { autopilotReconcileIntervalMs: config.storage.autopilotReconcileIntervalMs }
+            : {}),
         },
+        ...(cluster ? { cluster, leaderApiClient } : {}),
       });
-      const listeners = config.listeners.map((listener) => createListener(listener, core, metrics, logger));
+      const forwarder = cluster ? new ClusterForwarder(cluster) : undefined;
+      const listeners = config.listeners.map((listener) => createListener(listener, core, metrics, logger, forwarder));
+      const firstListener = config.listeners[0];
+      if (firstListener) {
+        const handleForwarded = createForwardedHandler({
+          core,
+          logger,
+          metrics,
+          maxRequestBytes: firstListener.maxRequestSizeBytes,
+          unauthenticatedMetricsAccess: firstListener.telemetry.unauthenticatedMetricsAccess,
+        });
+        const service = forwardingService({
+          handle: handleForwarded,
+          isNotActive: (error) => error instanceof NotActiveError,
+        });
+        forwardedServices = () => [service];
+      }
       const server = new CofferServer({ core, listeners, storage, logger });
       try {
         for (const listener of listeners) {
@@ -73,6 +109,9 @@ export class CofferServer {
       } catch (error) {
         await server.close();
         throw error;
+      }
+      if (cluster && config.storage.type === "raft" && config.storage.retryJoin.length > 0 && !cluster.hasState()) {
+        core.startRetryJoin(config.storage.retryJoin.map(joinTargetOf));
       }
       return server;
     } catch (error) {
@@ -85,7 +124,9 @@ export class CofferServer {
   close(): Promise<void> {
     this.#closing ??= (async () => {
       await Promise.all(this.listeners.map((listener) => listener.close()));
-      await this.core.seal().catch((error: unknown) => this.#logger.warn({ err: error }, "seal on shutdown failed"));
+      await this.core
+        .shutdown()
+        .catch((error: unknown) => this.#logger.warn({ err: error }, "seal on shutdown failed"));
       await this.#storage.close();
     })();
     return this.#closing;
@@ -106,7 +147,21 @@ function createSeal(config: ServerConfig, barrier: AesGcmBarrier): Seal {
   }
 }
 
-function createListener(config: ListenerConfig, core: Core, metrics: CofferMetrics, logger: Logger): HttpListener {
+/** Raft storage: the cluster port's bind address (the first listener's cluster_address) and cluster_addr's host:port. */
+function raftBinding(config: ServerConfig): RaftBinding | undefined {
+  const listener = config.listeners[0];
+  if (config.storage.type !== "raft" || !listener) return undefined;
+  const url = new URL(config.clusterAddr);
+  return { listenAddress: listener.clusterAddress, advertiseAddress: `${url.hostname}:${url.port || "444"}` };
+}
+
+function createListener(
+  config: ListenerConfig,
+  core: Core,
+  metrics: CofferMetrics,
+  logger: Logger,
+  forwarder: Forwarder | undefined,
+): HttpListener {
   const tls =
     config.tlsDisable || !config.tlsCertFile || !config.tlsKeyFile
       ? undefined
@@ -124,6 +179,7 @@ function createListener(config: ListenerConfig, core: Core, metrics: CofferMetri
     maxRequestBytes: config.maxRequestSizeBytes,
     unauthenticatedMetricsAccess: config.telemetry.unauthenticatedMetricsAccess,
     tls: tls !== undefined,
+    ...(forwarder ? { forwarder } : {}),
   });
   return new HttpListener(
     {

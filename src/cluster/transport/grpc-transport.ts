@@ -102,7 +102,8 @@ export class GrpcTransport implements Transport {
     assert(this.#handler === undefined, "transport started twice");
     this.#handler = handler;
     this.#server.addService(RaftService.service, this.#handlers());
-    for (const extra of this.#options.extraServices ?? []) this.#server.addService(extra.definition, extra.implementation);
+    for (const extra of this.#options.extraServices ?? [])
+      this.#server.addService(extra.definition, extra.implementation);
     const port = await new Promise<number>((resolve, reject) => {
       this.#server.bindAsync(this.#options.listenAddress, this.#options.serverCredentials, (error, bound) =>
         error
