@@ -298,6 +298,8 @@ export class RaftDriver implements RaftProposer {
     const applyInBatch = ready.snapshot ? [] : ready.committedEntries;
     fsm.stageApply(batch, applyInBatch);
     const sync = ready.mustSync || applyInBatch.length > 0;
+    // A leader's appends travel while it writes them (thesis §10.2.1; raft/ready.ts step 0).
+    for (const message of ready.messagesBeforePersist) this.#transport.send(message);
     try {
       await db.write(batch, { sync });
     } catch (error) {

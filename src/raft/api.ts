@@ -14,6 +14,13 @@ import type { Configuration, LogIndex, NodeId, Term } from "./types.js";
 export interface UnsafeTestFaults {
   /** Grant votes without the §5.4.1 up-to-date check (breaks leader completeness). */
   readonly grantVotesIgnoringLog?: boolean;
+  /**
+   * Count the leader's own entries in the commit quorum as soon as they are
+   * in its log, before the driver persisted them (breaks thesis §10.2.1 once
+   * appends leave before the leader's own write: a commit index that only an
+   * unsynced copy supports can reach a follower).
+   */
+  readonly countUnpersistedSelfMatch?: boolean;
 }
 
 export interface RaftNodeOptions {

@@ -1,6 +1,6 @@
 import t from "tap";
 import type { RequestVote } from "./messages.js";
-import { drain, makeNode, sent, tickElection } from "./testkit/fixtures.js";
+import { drain, makeNode, outbox, sent, tickElection } from "./testkit/fixtures.js";
 import { toLogIndex, toTerm } from "./types.js";
 
 function voteRequest(
@@ -35,7 +35,7 @@ t.test("§5.2: a follower that hears nothing for an election timeout becomes can
   t.same(ready.hardState, { term: 2, votedFor: "1", commit: 0 }, "votes for itself, persisted");
   t.ok(ready.mustSync, "the vote must be synced before the requests leave");
   t.same(
-    ready.messages.map((message) => message.to),
+    outbox(ready).map((message) => message.to),
     ["2", "3"],
   );
 });
@@ -274,11 +274,12 @@ t.test("a non-voter never campaigns; a single voter elects itself at once", asyn
   const single = makeNode({ id: "1", voters: ["1"] });
   single.node.campaign();
   t.equal(single.node.role, "leader");
-  const ready = drain(single);
+  const first = drain(single);
+  t.same(first.committedEntries, [], "nothing commits before its own write is durable (thesis §10.2.1)");
   t.same(
-    ready.committedEntries.map((entry) => entry.index),
+    drain(single).committedEntries.map((entry) => entry.index),
     [1, 2],
-    "its own majority commits the bootstrap and no-op entries",
+    "then its own majority commits the bootstrap and no-op entries",
   );
 });
 

@@ -10,10 +10,12 @@
  *     transferLeadership / reportSnapshot / reportUnreachable
  *   while (node.hasReady()):
  *     ready = node.ready()
+ *     send ready.messagesBeforePersist (a leader's appends: they may leave
+ *       before or during the write below, thesis §10.2.1)
  *     persist ready.snapshot, ready.entries (truncating at entries[0].index),
  *       ready.hardState in one write, fsync if ready.mustSync; update the
  *       LogStorage the node reads (e.g. its MemoryStorage mirror)
- *     send ready.messages; on a failed installSnapshot stream call
+ *     once that is durable, send ready.messages; on a failed installSnapshot stream call
  *       reportSnapshot(to, "failed"), on a finished one "finished"
  *     restore the FSM from ready.snapshot, apply ready.committedEntries;
  *       serve ready.readStates once applied >= their index

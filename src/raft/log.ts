@@ -52,6 +52,16 @@ export class RaftLog {
     return this.storage.lastIndex();
   }
 
+  /**
+   * The last index the driver has persisted: entries after it were handed out
+   * in a Ready (or not yet) and count as durable only once `advance()` says
+   * so. A leader counts itself in the commit quorum up to here (thesis
+   * §10.2.1: it may send entries before its own write completes).
+   */
+  persistedLastIndex(): number {
+    return this.unstableOffset - 1;
+  }
+
   /** The term at `index`, or undefined when it is compacted away or beyond the end. */
   term(index: number): Term | undefined {
     if (index > this.lastIndex() || index < 0) return undefined;

@@ -144,7 +144,9 @@ function electedLeader(voters: string[], nonVoters: string[] = []) {
   return fixture;
 }
 
+/** A follower's acknowledgement; the leader persisted what it appended first, as any driver does before an answer can arrive. */
 function ack(fixture: ReturnType<typeof makeNode>, from: string, index: number): void {
+  drain(fixture);
   fixture.node.step({
     type: "appendEntriesResponse",
     from,

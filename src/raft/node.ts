@@ -23,7 +23,7 @@ import { applyConfigChange, encodeConfigEntry } from "./membership.js";
 import type { Message } from "./messages.js";
 import { leaderReadIndex } from "./readindex.js";
 import type { Ready, Role, SoftState } from "./ready.js";
-import { appendAsLeader, fillPipeline } from "./replication.js";
+import { appendAsLeader, broadcastAppend, fillPipeline, maybeCommit } from "./replication.js";
 import { RaftState } from "./state.js";
 import { afterLeaderCommit, step, tick } from "./step.js";
 import { startTransfer } from "./transfer.js";
@@ -230,7 +230,17 @@ export class RaftNode {
     const newSoftState = sameSoftState(softState, this.lastSoftState) ? null : softState;
     const unstable = state.log.unstable();
     const committedEntries = state.log.nextCommittedEntries(state.config.committedBytesPerReadyMax);
-    const messages = state.messages;
+    // An append may leave before our own write (thesis §10.2.1) when the term it carries is already
+    // durable: we count ourselves only once advance() confirms the write, and followers hold what they
+    // received. Not so in the Ready that reaches the term (a lone voter electing itself): a crash before the
+    // write could let us lead that term again and send different entries under the same index and term.
+    const persistedTerm = this.lastHardState.term;
+    const messagesBeforePersist: Message[] = [];
+    const messages: Message[] = [];
+    for (const message of state.messages) {
+      if (message.type === "appendEntries" && message.term === persistedTerm) messagesBeforePersist.push(message);
+      else messages.push(message);
+    }
     const readStates = state.readStates;
     state.messages = [];
     state.readStates = [];
@@ -249,6 +259,7 @@ export class RaftNode {
       snapshot: unstable.snapshot,
       entries: unstable.entries,
       mustSync: termOrVoteChanged || unstable.entries.length > 0 || unstable.snapshot !== null,
+      messagesBeforePersist,
       messages,
       committedEntries,
       readStates,
@@ -269,6 +280,12 @@ export class RaftNode {
       state.uncommittedBytes = Math.max(0, state.uncommittedBytes - handed.committedPayloadBytes);
     }
     this.handed = null;
+    // Our own copy of what we appended is durable now and counts toward the quorum (alone, for a lone voter).
+    if (handed.hadUnstable && state.role === "leader") this.mutate(() => this.commitOwnPersisted());
+  }
+
+  private commitOwnPersisted(): void {
+    if (maybeCommit(this.state)) broadcastAppend(this.state);
   }
 
   status(): RaftStatus {

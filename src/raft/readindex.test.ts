@@ -1,6 +1,6 @@
 import t from "tap";
 import { ReadIndexQueue } from "./readonly.js";
-import { drain, makeNode, tickElection } from "./testkit/fixtures.js";
+import { drain, makeNode, outbox, tickElection } from "./testkit/fixtures.js";
 import { toLogIndex, toTerm } from "./types.js";
 
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -55,7 +55,7 @@ t.test("thesis §6.4: a read is served at the commit index once a quorum confirm
   const fixture = leaderWithCommittedNoop();
   t.ok(fixture.node.readIndex(bytes("r1")).ok);
   const ready = drain(fixture);
-  const heartbeats = ready.messages.filter((message) => message.type === "heartbeat");
+  const heartbeats = outbox(ready).filter((message) => message.type === "heartbeat");
   t.equal(heartbeats.length, 2, "a heartbeat round carries the read's context");
   t.same(ready.readStates, [], "not before anyone answered");
   fixture.node.step({ type: "heartbeatResponse", from: "3", to: "1", term: toTerm(2), context: bytes("r1") });
@@ -71,7 +71,7 @@ t.test("thesis §6.4: a follower's read is answered by the leader with its read 
   fixture.node.step({ type: "readIndex", from: "2", to: "1", term: toTerm(2), context: bytes("f1") });
   drain(fixture);
   fixture.node.step({ type: "heartbeatResponse", from: "3", to: "1", term: toTerm(2), context: bytes("f1") });
-  const answers = drain(fixture).messages.filter((message) => message.type === "readIndexResponse");
+  const answers = outbox(drain(fixture)).filter((message) => message.type === "readIndexResponse");
   t.same(
     answers.map((message) => message.type === "readIndexResponse" && [message.to, message.index]),
     [["2", 2]],
@@ -114,7 +114,7 @@ t.test("thesis §6.4: reads wait until the leader has committed an entry of its 
   });
   drain(fixture);
   t.ok(fixture.node.readIndex(bytes("early")).ok);
-  t.equal(drain(fixture).messages.filter((message) => message.type === "heartbeat").length, 0, "deferred");
+  t.equal(outbox(drain(fixture)).filter((message) => message.type === "heartbeat").length, 0, "deferred");
   fixture.node.step({
     type: "appendEntriesResponse",
     from: "2",
@@ -125,7 +125,7 @@ t.test("thesis §6.4: reads wait until the leader has committed an entry of its 
     hintIndex: toLogIndex(0),
     hintTerm: toTerm(0),
   });
-  const heartbeats = drain(fixture).messages.filter(
+  const heartbeats = outbox(drain(fixture)).filter(
     (message) => message.type === "heartbeat" && message.context.byteLength > 0,
   );
   t.equal(heartbeats.length, 2, "released once the no-op commits");

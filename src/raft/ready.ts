@@ -2,6 +2,14 @@
  * What the core hands its driver. The core never does I/O; instead each
  * `ready()` returns a `Ready` and the driver carries it out, in this order:
  *
+ *   0. Send `messagesBeforePersist`: they may leave before step 1 starts or
+ *      while it runs (not later than step 2). Only a leader's appends of a
+ *      term that is already durable are here (thesis §10.2.1): followers
+ *      write the entries while the leader does, the leader counts its own
+ *      copy in the commit quorum only once `advance()` confirms step 1, and
+ *      the commit index they carry never rests on an unsynced copy. If the
+ *      leader crashes before step 1 is durable, followers may hold entries it
+ *      lost; they were never committed, and the term that wrote them is over.
  *   1. Persist, in one atomic write, synced (fsync) when `mustSync` is true:
  *      a. `snapshot` if present (it replaces the log and the FSM state below
  *         its index);
@@ -11,8 +19,8 @@
  *      c. `hardState` if present.
  *      Then make the `LogStorage` the core reads reflect exactly that.
  *   2. Send `messages`. Only now: a message may promise what step 1 wrote
- *      (a vote, an acknowledged entry), so it must not leave before it is
- *      durable.
+ *      (a vote, an acknowledged entry, a term), so it must not leave before
+ *      it is durable.
  *   3. Apply: restore the FSM from `snapshot` if present, then apply
  *      `committedEntries` in order. Serve `readStates` once the FSM has
  *      applied up to each one's index.
@@ -55,9 +63,11 @@ export interface Ready {
   readonly snapshot: Snapshot | null;
   /** Entries to persist (step 1b); may begin at or below the stored last index, meaning truncate there first. */
   readonly entries: readonly Entry[];
-  /** Step 1 must be synced before step 2: a vote, a term or new entries are in it. */
+  /** Step 1 must be synced before step 2 and before `advance()`: a vote, a term or new entries are in it. */
   readonly mustSync: boolean;
-  /** Send after step 1 (step 2). */
+  /** Step 0: a leader's appends, which may be sent before or during step 1 (never later than `messages`). */
+  readonly messagesBeforePersist: readonly Message[];
+  /** Send after step 1 is durable (step 2). */
   readonly messages: readonly Message[];
   /** Apply in order after step 1 (step 3); they follow `snapshot` if both are present. */
   readonly committedEntries: readonly Entry[];

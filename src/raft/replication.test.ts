@@ -1,7 +1,8 @@
 import t from "tap";
+import type { UnsafeTestFaults } from "./api.js";
 import type { AppendEntries, Message } from "./messages.js";
 import type { Fixture, FixtureOptions } from "./testkit/fixtures.js";
-import { drain, entry, makeNode, sent, tickElection } from "./testkit/fixtures.js";
+import { drain, entry, makeNode, outbox, sent, tickElection } from "./testkit/fixtures.js";
 import { toLogIndex, toTerm } from "./types.js";
 
 const encoder = new TextEncoder();
@@ -28,11 +29,11 @@ function makeLeader(options: FixtureOptions): Fixture {
 function exchange(fixtures: readonly Fixture[], initial: Message[] = []): Message[] {
   const byId = new Map(fixtures.map((fixture) => [fixture.node.id, fixture]));
   const log: Message[] = [];
-  let queue = [...initial, ...fixtures.flatMap((fixture) => drain(fixture).messages)];
+  let queue = [...initial, ...fixtures.flatMap((fixture) => outbox(drain(fixture)))];
   for (let round = 0; queue.length > 0 && round < 100; round++) {
     log.push(...queue);
     for (const message of queue) byId.get(message.to)?.node.step(message);
-    queue = fixtures.flatMap((fixture) => drain(fixture).messages);
+    queue = fixtures.flatMap((fixture) => outbox(drain(fixture)));
   }
   return log;
 }
@@ -85,7 +86,7 @@ t.test("§5.3: a conflicting suffix is replaced, and the Ready says where to tru
   t.same(termsOf(follower), [1, 2, 2, 3]);
   t.equal(ready.hardState?.commit, 3, "commits min(leader commit, last new index)");
   t.same(
-    ready.messages.map((message) => message.type === "appendEntriesResponse" && [message.reject, message.index]),
+    outbox(ready).map((message) => message.type === "appendEntriesResponse" && [message.reject, message.index]),
     [[false, 4]],
   );
 });
@@ -140,8 +141,8 @@ t.test("§5.4.2 Figure 8: a leader does not commit an earlier term's entry by co
 });
 
 /** A 3-voter leader whose follower 2 is in the replicate state and follower 3 never answers. */
-function replicatingLeader(config: FixtureOptions["config"] = {}): Fixture {
-  const leader = makeLeader({ id: "1", config });
+function replicatingLeader(config: FixtureOptions["config"] = {}, faults: UnsafeTestFaults = {}): Fixture {
+  const leader = makeLeader({ id: "1", config, faults });
   const follower = makeNode({ id: "2", term: 2, votedFor: "1" });
   exchange([leader, follower]);
   const progress = leader.node.status().followers.find((item) => item.id === "2");
@@ -156,9 +157,108 @@ function appendsTo(messages: readonly Message[], to: string): AppendEntries[] {
 t.test("proposals made before one Ready travel in one append per follower (batching)", async (t) => {
   const leader = replicatingLeader();
   for (let i = 0; i < 10; i++) leader.node.propose(encoder.encode(`p${i}`));
-  const appends = appendsTo(drain(leader).messages, "2");
+  const appends = appendsTo(outbox(drain(leader)), "2");
   t.equal(appends.length, 1);
   t.equal(appends[0]?.entries.length, 10);
+});
+
+t.test("thesis §10.2.1: appends may leave before the leader's own write; everything else waits for it", async (t) => {
+  const leader = replicatingLeader();
+  leader.node.propose(encoder.encode("x"));
+  leader.node.tick();
+  const ready = drain(leader);
+  t.same(
+    ready.entries.map((item) => item.index),
+    [3],
+    "the new entry is to be persisted",
+  );
+  t.ok(ready.mustSync);
+  t.same(
+    ready.messagesBeforePersist.map((message) => `${message.type}->${message.to}`),
+    ["appendEntries->2"],
+    "the append carrying it may leave before it is written (3 never answered: it is probed, paused)",
+  );
+  t.notOk(
+    ready.messages.some((message) => message.type === "appendEntries"),
+    "no append waits for the write",
+  );
+  const follower = makeNode({ id: "2", term: 2, votedFor: "1", terms: [2] });
+  follower.node.step(ready.messagesBeforePersist[0]!);
+  const answer = drain(follower);
+  t.same(answer.messagesBeforePersist, [], "a follower's acknowledgement never leaves before its write");
+  t.same(
+    answer.messages.map((message) => message.type),
+    ["appendEntriesResponse"],
+  );
+});
+
+t.test("thesis §10.2.1: a leader counts its own entries toward commit only once they are persisted", async (t) => {
+  for (const countUnpersistedSelfMatch of [false, true]) {
+    const leader = replicatingLeader({}, { countUnpersistedSelfMatch });
+    const committed = leader.node.status().commit;
+    t.ok(leader.node.propose(encoder.encode("x")).ok);
+    // An acknowledgement stepped before the leader's own write finished (as an asynchronous driver could).
+    leader.node.step({
+      type: "appendEntriesResponse",
+      from: "2",
+      to: "1",
+      term: leader.node.term,
+      reject: false,
+      index: toLogIndex(committed + 1),
+      hintIndex: toLogIndex(0),
+      hintTerm: toTerm(0),
+    });
+    if (countUnpersistedSelfMatch) {
+      t.equal(leader.node.status().commit, committed + 1, "the deliberate fault counts the unsynced copy");
+      continue;
+    }
+    t.equal(leader.node.status().commit, committed, "one follower's copy alone is not a majority of three");
+    drain(leader);
+    t.equal(leader.node.status().commit, committed + 1, "once the leader's copy is durable it is");
+  }
+});
+
+t.test("a lone voter: appends wait for the Ready that reaches its term; commits wait for its own write", async (t) => {
+  for (const countUnpersistedSelfMatch of [false, true]) {
+    const fixture = makeNode({ id: "1", voters: ["1"], nonVoters: ["4"], faults: { countUnpersistedSelfMatch } });
+    fixture.node.campaign();
+    const election = drain(fixture);
+    t.same(election.messagesBeforePersist, [], "the new term is not durable yet: nothing leaves early");
+    t.same(
+      election.messages.filter((message) => message.type === "appendEntries").map((message) => message.to),
+      ["4"],
+    );
+    if (!countUnpersistedSelfMatch) {
+      t.same(election.committedEntries, [], "nothing commits before its own write");
+      t.same(
+        drain(fixture).committedEntries.map((item) => item.index),
+        [1, 2],
+        "after the write it is its own majority",
+      );
+    }
+    drain(fixture);
+    fixture.node.step({
+      type: "appendEntriesResponse",
+      from: "4",
+      to: "1",
+      term: fixture.node.term,
+      reject: false,
+      index: toLogIndex(2),
+      hintIndex: toLogIndex(0),
+      hintTerm: toTerm(0),
+    });
+    fixture.node.propose(encoder.encode("y"));
+    const early = drain(fixture).messagesBeforePersist.filter(
+      (message) => message.type === "appendEntries" && message.entries.length > 0,
+    );
+    t.same(
+      early.map((message) => message.type === "appendEntries" && [message.commit, message.entries.length]),
+      [[countUnpersistedSelfMatch ? 3 : 2, 1]],
+      countUnpersistedSelfMatch
+        ? "the deliberate fault ships a commit index only an unsynced copy supports"
+        : "the early append's commit index rests on durable copies only",
+    );
+  }
 });
 
 t.test("flow control: at most inflightMessagesMax unacknowledged appends to a replicating follower", async (t) => {
@@ -166,7 +266,7 @@ t.test("flow control: at most inflightMessagesMax unacknowledged appends to a re
   let appends = 0;
   for (let i = 0; i < 6; i++) {
     leader.node.propose(encoder.encode(`p${i}`));
-    appends += appendsTo(drain(leader).messages, "2").length;
+    appends += appendsTo(outbox(drain(leader)), "2").length;
   }
   t.equal(appends, 2, "the window closes after two");
   leader.node.step({
@@ -179,7 +279,7 @@ t.test("flow control: at most inflightMessagesMax unacknowledged appends to a re
     hintIndex: toLogIndex(0),
     hintTerm: toTerm(0),
   });
-  const resumed = appendsTo(drain(leader).messages, "2");
+  const resumed = appendsTo(outbox(drain(leader)), "2");
   t.ok(resumed.length >= 1, "an acknowledgement reopens it");
   t.equal(resumed[0]?.prevLogIndex, 4, "continuing after what was acknowledged");
 });
@@ -187,7 +287,7 @@ t.test("flow control: at most inflightMessagesMax unacknowledged appends to a re
 t.test("messageBytesMax bounds the entries of one append (one entry always goes)", async (t) => {
   const leader = replicatingLeader({ messageBytesMax: 1024 });
   for (let i = 0; i < 3; i++) leader.node.propose(new Uint8Array(600));
-  const appends = appendsTo(drain(leader).messages, "2");
+  const appends = appendsTo(outbox(drain(leader)), "2");
   t.same(
     appends.map((append) => append.entries.length),
     [1, 1, 1],
@@ -195,7 +295,7 @@ t.test("messageBytesMax bounds the entries of one append (one entry always goes)
   const big = replicatingLeader({ messageBytesMax: 1024 });
   big.node.propose(new Uint8Array(4096));
   t.same(
-    appendsTo(drain(big).messages, "2").map((append) => append.entries.length),
+    appendsTo(outbox(drain(big)), "2").map((append) => append.entries.length),
     [1],
     "an entry larger than the bound still goes, alone",
   );
@@ -203,18 +303,18 @@ t.test("messageBytesMax bounds the entries of one append (one entry always goes)
 
 t.test("probe state: one append at a time until the follower answers or a heartbeat is answered", async (t) => {
   const leader = makeLeader({ id: "1" });
-  t.equal(appendsTo(drain(leader).messages, "3").length, 1, "the first probe");
+  t.equal(appendsTo(outbox(drain(leader)), "3").length, 1, "the first probe");
   leader.node.propose(encoder.encode("x"));
-  t.equal(appendsTo(drain(leader).messages, "3").length, 0, "paused while the probe is outstanding");
+  t.equal(appendsTo(outbox(drain(leader)), "3").length, 0, "paused while the probe is outstanding");
   leader.node.tick();
   leader.node.step({ type: "heartbeatResponse", from: "3", to: "1", term: toTerm(2), context: new Uint8Array() });
-  t.equal(appendsTo(drain(leader).messages, "3").length, 1, "a heartbeat answer resumes probing");
+  t.equal(appendsTo(outbox(drain(leader)), "3").length, 1, "a heartbeat answer resumes probing");
 });
 
 t.test("heartbeats never tell a follower to commit past its match", async (t) => {
   const leader = replicatingLeader();
   leader.node.tick();
-  const heartbeats = drain(leader).messages.filter((message) => message.type === "heartbeat");
+  const heartbeats = outbox(drain(leader)).filter((message) => message.type === "heartbeat");
   const to2 = heartbeats.find((message) => message.to === "2");
   const to3 = heartbeats.find((message) => message.to === "3");
   t.equal(to2?.type === "heartbeat" && to2.commit, 2, "follower 2 matched the leader: full commit");

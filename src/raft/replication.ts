@@ -17,7 +17,8 @@ export function appendAsLeader(state: RaftState, entries: readonly Omit<Entry, "
   let index = state.log.lastIndex();
   const stamped = entries.map((entry) => ({ ...entry, index: toLogIndex(++index), term: toTerm(state.term) }));
   state.log.append(stamped);
-  // Our own match is our last index (state.matchOf); a single voter commits at once.
+  // Our own match counts these entries only once they are persisted (state.matchOf, RaftNode.advance);
+  // this matters only when a test fault counts unpersisted entries.
   maybeCommit(state);
   return state.log.lastIndex();
 }

@@ -164,9 +164,11 @@ export class RaftState {
     return this.progress.get(id);
   }
 
-  /** Leader: the match index of `id` (ours is our last index). */
+  /** Leader: the match index of `id`; ours is what we have persisted, not what our log holds (thesis §10.2.1). */
   matchOf(id: NodeId): number {
-    if (id === this.id) return this.log.lastIndex();
+    if (id === this.id) {
+      return this.faults.countUnpersistedSelfMatch === true ? this.log.lastIndex() : this.log.persistedLastIndex();
+    }
     return this.progress.get(id)?.match ?? 0;
   }
 

@@ -34,6 +34,7 @@ function pump(nodes: Map<NodeId, BenchNode>): void {
       while (node.hasReady()) {
         moved = true;
         const ready = node.ready();
+        inbox.push(...ready.messagesBeforePersist);
         if (ready.snapshot) storage.applySnapshot(ready.snapshot);
         storage.append(ready.entries);
         if (ready.hardState) storage.setHardState(ready.hardState);

@@ -130,7 +130,7 @@ export class SimNode {
       this.reportCommits(ready.hardState.commit, ready.hardState.term);
     }
     if (ready.mustSync && !options.driverFaults.ackBeforeSync) disk.sync();
-    for (const message of ready.messages) options.send(message, this);
+    for (const message of [...ready.messagesBeforePersist, ...ready.messages]) options.send(message, this);
     for (const entry of ready.committedEntries) {
       fsm.apply(entry);
       checker.recordApply(this.id, entry, fsm.hash);

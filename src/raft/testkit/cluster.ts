@@ -76,6 +76,7 @@ export class InteractionCluster {
     const member = this.member(id);
     if (member.crashed || !member.node.hasReady()) return [];
     const ready = member.node.ready();
+    this.pending.push(...ready.messagesBeforePersist);
     if (ready.snapshot) member.storage.applySnapshot(ready.snapshot);
     member.storage.append(ready.entries);
     if (ready.hardState) member.storage.setHardState(ready.hardState);
@@ -84,6 +85,19 @@ export class InteractionCluster {
     member.applied.push(...ready.committedEntries);
     member.node.advance();
     return formatReady(ready);
+  }
+
+  /**
+   * Takes the node's Ready, sends what may leave before persisting (step 0 of
+   * ready.ts), then crashes it before anything of the Ready is written.
+   */
+  crashBeforePersist(id: NodeId): string[] {
+    const member = this.member(id);
+    if (member.crashed || !member.node.hasReady()) return [];
+    const ready = member.node.ready();
+    this.pending.push(...ready.messagesBeforePersist);
+    this.crash(id);
+    return ready.messagesBeforePersist.map((message) => `send early: ${formatMessage(message)}`);
   }
 
   /** Delivers pending messages addressed to `ids` (all when empty), in order; reports each. */

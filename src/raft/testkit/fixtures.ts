@@ -2,6 +2,7 @@
  * Helpers for unit tests of the core: a RaftNode over a MemoryStorage with a
  * chosen log, and a driver step that persists a Ready and returns it.
  */
+import type { UnsafeTestFaults } from "../api.js";
 import type { RaftConfig } from "../config.js";
 import { bootstrapLog } from "../membership.js";
 import type { Message } from "../messages.js";
@@ -37,6 +38,7 @@ export interface FixtureOptions {
   readonly commit?: number;
   readonly config?: Partial<RaftConfig>;
   readonly random?: (bound: number) => number;
+  readonly faults?: UnsafeTestFaults;
 }
 
 export interface Fixture {
@@ -59,6 +61,7 @@ export function makeNode(options: FixtureOptions): Fixture {
     storage,
     config: { preVote: false, checkQuorum: false, ...options.config },
     randomInt: options.random ?? (() => 0),
+    ...(options.faults ? { unsafeTestFaults: options.faults } : {}),
   });
   return { node, storage };
 }
@@ -73,6 +76,7 @@ export function drain(fixture: Fixture): Ready {
       snapshot: null,
       entries: [],
       mustSync: false,
+      messagesBeforePersist: [],
       messages: [],
       committedEntries: [],
       readStates: [],
@@ -86,9 +90,14 @@ export function drain(fixture: Fixture): Ready {
   return ready;
 }
 
-/** The messages of the next Ready, of one type if given. */
+/** Every message of a Ready, in the order a driver sends them (before persisting, then after). */
+export function outbox(ready: Ready): Message[] {
+  return [...ready.messagesBeforePersist, ...ready.messages];
+}
+
+/** The messages of the next Ready (sent before and after persisting), of one type if given. */
 export function sent<T extends Message["type"]>(fixture: Fixture, type?: T): Extract<Message, { type: T }>[] {
-  const messages = drain(fixture).messages;
+  const messages = outbox(drain(fixture));
   return messages.filter((message) => type === undefined || message.type === type) as Extract<Message, { type: T }>[];
 }
 

@@ -80,6 +80,8 @@ export function formatReady(ready: Ready): string[] {
   }
   if (ready.entries.length) lines.push(`entries${ready.mustSync ? " (sync)" : ""}: ${formatEntries(ready.entries)}`);
   if (ready.committedEntries.length) lines.push(`committed: ${formatEntries(ready.committedEntries)}`);
+  // "send early" may leave before the entries above are persisted (step 0 of ready.ts), "send" only after.
+  for (const message of ready.messagesBeforePersist) lines.push(`send early: ${formatMessage(message)}`);
   for (const message of ready.messages) lines.push(`send: ${formatMessage(message)}`);
   for (const read of ready.readStates) lines.push(`read: index=${read.index} context=${formatBytes(read.context)}`);
   return lines;

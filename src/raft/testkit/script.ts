@@ -12,6 +12,7 @@
  *   transfer-leadership ID TARGET | read-index ID CONTEXT
  *   process-ready ID... | deliver-msgs [drop=true] ID... | stabilize [ID...]
  *   partition 1,2 3 | heal | crash ID | restart ID | compact ID [keep=N]
+ *   crash-before-persist ID (take its Ready, send what may leave early, crash before writing)
  *   report-snapshot ID TARGET (finished|failed) | report-unreachable ID TARGET
  *   status ID | log ID | applied ID | raft-state
  */
@@ -158,6 +159,8 @@ export class ScriptRunner {
       case "crash":
         cluster.crash(id());
         return [];
+      case "crash-before-persist":
+        return cluster.crashBeforePersist(id());
       case "restart":
         cluster.restart(id());
         return [];
