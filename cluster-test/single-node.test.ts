@@ -67,6 +67,19 @@ t.test(
 
     const health = await api(address, "GET", "sys/health");
     t.equal(health.status, 501, "an uninitialized server answers health with 501");
+    t.equal((await api(address, "GET", "sys/health?uninitcode=299")).status, 299, "uninitcode overrides the code");
+    t.equal(
+      (await api(address, "GET", "sys/health?sealedcode=abc")).status,
+      400,
+      "a code that is not a number is a 400",
+    );
+    t.equal((await fetch(`${address}/v1/sys/health`, { method: "HEAD" })).status, 501, "HEAD answers the status only");
+    const pgp = await api(address, "PUT", "sys/init", {
+      body: { secret_shares: 1, secret_threshold: 1, pgp_keys: ["a"] },
+    });
+    t.equal(pgp.status, 400, "pgp_keys are refused with a 400");
+    t.match(String((pgp.body.errors as string[])[0]), /not supported/);
+    t.match((await api(address, "GET", "sys/init")).body, { initialized: false }, "and nothing was initialized");
 
     const init = cli(address, ["operator", "init", "-key-shares=5", "-key-threshold=3", "-format=json"]);
     t.equal(init.status, 0, `init succeeds: ${init.stderr}`);
@@ -90,6 +103,12 @@ t.test(
     server = await ServerProcess.start(address, { args: [`-config=${configFile}`] });
 
     t.equal((await api(address, "GET", "sys/health")).status, 503, "restarted server is sealed: health 503");
+    t.equal((await api(address, "GET", "sys/health?sealedcode=200")).status, 200, "sealedcode overrides the code");
+    t.match(
+      (await api(address, "GET", "sys/leader")).body,
+      { ha_enabled: false },
+      "single-node storage: HA off, even sealed",
+    );
     const sealedRead = await api(address, "GET", "kv/app", { token: rootToken });
     t.equal(sealedRead.status, 503, "a secret read while sealed is 503");
     t.same(sealedRead.body, { errors: ["Vault is sealed"] });
@@ -98,6 +117,10 @@ t.test(
     t.equal(cli(address, ["status"]).status, 2, "`coffer status` exits 2 when sealed");
 
     for (const key of keys.slice(2, 5)) cli(address, ["operator", "unseal", key]);
+    t.equal((await api(address, "GET", "sys/health?activecode=204")).status, 204, "activecode overrides the code");
+    const spec = await api(address, "GET", "sys/internal/specs/openapi", { token: rootToken });
+    t.equal(spec.body.openapi, "3.0.2", "an OpenAPI 3 document of the mounted paths");
+    t.ok(Object.keys(spec.body.paths as object).includes("/kv/{path}"), "it includes the kv mount's paths");
     t.equal(
       cli(address, ["read", "-field=password", "kv/app"], rootToken).stdout.trim(),
       secretValue,

@@ -71,11 +71,12 @@ export function createHttpHandler(options: HttpHandlerOptions): HttpHandler {
       tls: options.tls,
       forwarded: false,
     };
-    handleSafely(options, input, response).then((typed) => {
-      if (!typed) return;
-      if (response.headersSent) response.destroy();
+    handleSafely(options, input, response).then((failure) => {
+      if (!failure) return;
+      // Headers already on the wire: the error cannot be told, so cut the response short.
+      if (!failure.answered) response.destroy();
       // A refused body is left unread; close the connection rather than drain it.
-      if (typed.code === "payload_too_large") request.socket.end();
+      else if (failure.error.code === "payload_too_large") request.socket.end();
     });
   };
 }
@@ -114,20 +115,27 @@ export function createForwardedHandler(
   };
 }
 
-/** Runs the handler; a failure becomes an error body. Returns the error when there was one. */
+interface HandlerFailure {
+  readonly error: CofferError;
+  /** False when the failure came after the headers were sent, so no error body could be written. */
+  readonly answered: boolean;
+}
+
+/** Runs the handler; a failure becomes an error body when the headers are not out yet. */
 async function handleSafely(
   options: HttpHandlerOptions,
   input: HttpInput,
   response: ResponseSink,
-): Promise<CofferError | undefined> {
+): Promise<HandlerFailure | undefined> {
   try {
     await handle(options, input, response);
     return undefined;
   } catch (error) {
     const typed = toCofferError(error);
     if (typed.code === "internal") options.logger.error({ err: error, url: input.url }, "request failed");
-    if (!response.headersSent) writeError(response, typed);
-    return typed;
+    if (response.headersSent) return { error: typed, answered: false };
+    writeError(response, typed);
+    return { error: typed, answered: true };
   }
 }
 

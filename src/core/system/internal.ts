@@ -45,7 +45,8 @@ export function internalPaths(context: SystemContext, version: string): Path[] {
           parts.sort((a, b) => a.mountPath.localeCompare(b.mountPath)),
           version,
         );
-        return { data: merged as unknown as Record<string, unknown> };
+        // Vault answers this path with the bare document, not inside the envelope.
+        return { raw: { statusCode: 200, contentType: "application/json", body: Buffer.from(JSON.stringify(merged)) } };
       },
     },
     helpSynopsis: "Generate an OpenAPI 3 document of all mounted paths.",
