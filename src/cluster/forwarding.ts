@@ -26,6 +26,8 @@ const ForwardingService = loaded.coffer.forwarding.v1.Forwarding;
 
 /** Largest forwarded request or answer (the API's request limit plus headroom). */
 const messageBytesMax = 64 * 1024 * 1024;
+/** A forwarded request may run as long as a direct one (Vault: 90 s max request duration). */
+const forwardedCallTimeoutMs = 120_000;
 
 export interface ForwardCall {
   readonly method: string;
@@ -102,11 +104,11 @@ export class ForwardingClient {
    * before sending, and refusals, reject with ForwardRefusedError (safe to
    * retry elsewhere); other failures with a plain 503 error.
    */
-  async forward(address: string, call: ForwardCall, deadlineMs: number): Promise<ForwardAnswer> {
+  async forward(address: string, call: ForwardCall, connectDeadlineMs: number): Promise<ForwardAnswer> {
     const client = this.#client(address);
     try {
       await new Promise<void>((resolve, reject) =>
-        client.waitForReady(deadlineMs, (error) => (error ? reject(error) : resolve())),
+        client.waitForReady(connectDeadlineMs, (error) => (error ? reject(error) : resolve())),
       );
     } catch (error) {
       throw new ForwardRefusedError(`cannot reach the active node at ${address}: ${(error as Error).message}`);
@@ -122,7 +124,7 @@ export class ForwardingClient {
           remotePort: call.remotePort,
           tls: call.tls,
         },
-        { deadline: Math.max(deadlineMs, Date.now() + 120_000) },
+        { deadline: Date.now() + forwardedCallTimeoutMs },
         (error: grpc.ServiceError | null, answer?: ForwardResponse__Output) => {
           if (error || !answer) {
             reject(

@@ -118,6 +118,11 @@ export class RaftStorage implements Backend {
     return storage.log.lastIndex() > 0 || storage.stable.hardState().term > 0;
   }
 
+  /** The cluster port's bound address while running ("" otherwise). */
+  clusterAddress(): string {
+    return this.#running?.transport.address() ?? "";
+  }
+
   get running(): boolean {
     return this.#running !== undefined;
   }

@@ -14,6 +14,8 @@ import type { RaftClusterControl } from "./cluster-control.js";
 /** How long a standby waits for an active to appear (an election in progress) before answering 503. */
 const noActiveWaitMs = 2_000;
 const retryIntervalMs = 100;
+/** How long one attempt waits for a connection: a leader that just died must not eat the whole wait. */
+const connectWaitMs = 300;
 
 export class ClusterForwarder implements Forwarder {
   readonly #control: RaftClusterControl;
@@ -29,7 +31,7 @@ export class ClusterForwarder implements Forwarder {
       const client = this.#control.forwarding;
       if (address && client) {
         try {
-          return await client.forward(address, request, deadlineMs);
+          return await client.forward(address, request, Math.min(deadlineMs, Date.now() + connectWaitMs));
         } catch (error) {
           if (!(error instanceof ForwardRefusedError)) throw error;
         }

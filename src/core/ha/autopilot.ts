@@ -209,9 +209,11 @@ export class Autopilot {
       const leader = server.id === status.nodeId;
       const lastContactMs = leader ? nowMs : status.lastContactMs.get(server.id);
       const lastIndex = leader ? status.lastIndex : (matchById.get(server.id) ?? 0);
+      // A follower that has not acknowledged a single entry is not caught up, however recent its answers.
       const healthy =
         leader ||
         (lastContactMs !== undefined &&
+          lastIndex > 0 &&
           nowMs - lastContactMs <= config.lastContactThresholdSeconds * 1000 &&
           status.lastIndex - lastIndex <= config.maxTrailingLogs);
       if (!healthy) this.#healthySinceMs.delete(server.id);

@@ -142,7 +142,8 @@ export function clusterAddressOf(clusterAddr: string): string {
   } catch {
     throw invalidRequest(`invalid cluster_addr "${clusterAddr}"`);
   }
-  if (url.hostname === "" || url.port === "") throw invalidRequest(`cluster_addr "${clusterAddr}" needs a host and a port`);
+  if (url.hostname === "" || url.port === "")
+    throw invalidRequest(`cluster_addr "${clusterAddr}" needs a host and a port`);
   return `${url.hostname}:${url.port}`;
 }
 

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { CofferError, invalidRequest } from "../../lib/index.js";
 import type { Logger } from "../../logical/index.js";
 import { checkKeyShareLength, decodeKeyShare, ShareCollector, unwrapRootKeyWithShares } from "../../seal/index.js";
-import type { LeaderApiClient, LeaderApiClientFactory, JoinTarget } from "./cluster-control.js";
+import type { JoinTarget, LeaderApiClient, LeaderApiClientFactory } from "./cluster-control.js";
 import { openChallenge, type ParsedChallenge, parseChallenge } from "./join.js";
 
 export const retryJoinIntervalMs = 2_000;
