@@ -11,6 +11,7 @@ import { defaultSeedCount, runSeed } from "./scenario.js";
 const faults: Record<string, SeedOptions> = {
   grantVotesIgnoringLog: { coreFaults: { grantVotesIgnoringLog: true } },
   ackBeforeSync: { driverFaults: { ackBeforeSync: true } },
+  countUnpersistedSelfMatch: { coreFaults: { countUnpersistedSelfMatch: true } },
 };
 
 function main(): number {

@@ -57,3 +57,15 @@ t.test("the checkers catch a driver that acknowledges entries before syncing the
   t.ok(found, "some seed of the default set fails");
   if (found) t.comment(`seed ${found.seed}: ${found.failure}\n  replay: ${replay(found.seed, "ackBeforeSync")}`);
 });
+
+t.test(
+  "the checkers catch a leader that counts its own entries toward commit before its write is durable (thesis §10.2.1 broken)",
+  async (t) => {
+    const found = firstFailure("countUnpersistedSelfMatch", { coreFaults: { countUnpersistedSelfMatch: true } });
+    t.ok(found, "some seed of the default set fails");
+    if (found) {
+      t.comment(`seed ${found.seed}: ${found.failure}\n  replay: ${replay(found.seed, "countUnpersistedSelfMatch")}`);
+    }
+    t.match(found?.failure ?? "", /state machine safety|leader completeness|acknowledged/, "by a safety property");
+  },
+);

@@ -1,7 +1,17 @@
 /**
  * One simulated server: a RaftNode over a SimDisk, a SimStateMachine, and a
- * driver loop that follows the Ready contract (persist, sync, send, apply,
- * advance). The driver reports every observable effect to the checker.
+ * driver loop that follows the Ready contract (raft/ready.ts) in two halves,
+ * as the real driver does around its awaited LevelDB write:
+ *
+ *   begin:  send messagesBeforePersist, write the Ready to the disk (page
+ *           cache and journal, not yet durable)
+ *   (the disk's latency passes: other servers run, messages arrive and wait,
+ *    and a crash now loses whatever part of the write the disk had not made
+ *    durable)
+ *   finish: sync, send messages, apply, advance
+ *
+ * A Ready with nothing to sync finishes at once. The driver reports every
+ * observable effect to the checker.
  */
 import type { Message, NodeId, RaftConfig, Ready, Snapshot, UnsafeTestFaults } from "../raft/index.js";
 import { RaftNode, toLogIndex } from "../raft/index.js";
@@ -12,7 +22,7 @@ import type { Prng } from "./prng.js";
 
 /** Deliberate defects of the simulated driver, for tests proving the checkers can fail. */
 export interface DriverFaults {
-  /** Send acknowledgements before the entries are synced (a driver that skips fsync). */
+  /** Send every message (acknowledgements, votes) when the write begins, before it is synced. */
   readonly ackBeforeSync?: boolean;
 }
 
@@ -22,6 +32,12 @@ export interface SimNodeOptions {
   readonly random: Prng;
   readonly checker: SafetyChecker;
   readonly send: (message: Message, sender: SimNode) => void;
+  /**
+   * Runs `finish` once the disk has synced the write just begun (after its
+   * latency, and not at all if the server crashes first), then drives the
+   * server again.
+   */
+  readonly awaitSync: (node: SimNode, finish: () => void) => void;
   readonly coreFaults: UnsafeTestFaults;
   readonly driverFaults: DriverFaults;
   /** Take a snapshot every this many applied entries, keeping `trailingEntries` of log behind it. */
@@ -46,6 +62,8 @@ export class SimNode {
   /** The commit index of the last Ready that carried one (commit events are reported from here on). */
   private lastCommit = 0;
   private readonly deferred: ((raft: RaftNode) => void)[] = [];
+  /** The Ready whose synced write is under way: the core is busy until it finishes. */
+  writing: Ready | null = null;
 
   constructor(private readonly options: SimNodeOptions) {
     this.id = options.id;
@@ -80,6 +98,7 @@ export class SimNode {
     this.awaitingApply.clear();
     this.pendingReads.clear();
     this.deferred.length = 0;
+    this.writing = null;
     this.disk.crash(random);
     this.fsm = new SimStateMachine(this.disk.fsm);
     this.lastSnapshotIndex = this.disk.live.initialState().snapshotMeta.index;
@@ -90,26 +109,38 @@ export class SimNode {
     this.deferred.push(action);
   }
 
-  /** The driver loop: drain deferred calls, then handle Readys until the core is quiet. */
+  /**
+   * The driver loop: drain deferred calls, then handle Readys until the core
+   * is quiet or a synced write is under way (then `awaitSync` resumes it).
+   */
   drive(): void {
     const raft = this.raft;
     if (!raft) return;
     for (let round = 0; round < 10_000; round++) {
+      if (this.writing) return;
       for (const action of this.deferred.splice(0)) action(raft);
       if (!raft.hasReady()) {
         if (this.deferred.length === 0) return;
         continue;
       }
-      this.handle(raft.ready());
-      raft.advance();
-      this.maybeSnapshot(raft);
+      const ready = raft.ready();
+      this.begin(ready);
+      if (!ready.mustSync) {
+        this.finish(raft, ready);
+        continue;
+      }
+      this.writing = ready;
+      this.options.awaitSync(this, () => this.finish(raft, ready));
     }
     throw new Error(`${this.id}: driver loop did not settle`);
   }
 
-  private handle(ready: Ready): void {
+  /** The first half of a Ready: what may leave before the write, then the write itself (not yet synced). */
+  private begin(ready: Ready): void {
     const { disk, fsm, options } = this;
     const { checker } = options;
+    for (const message of ready.messagesBeforePersist) options.send(message, this);
+    if (options.driverFaults.ackBeforeSync) for (const message of ready.messages) options.send(message, this);
     if (ready.snapshot) {
       // The FSM's restored state is written with the snapshot, in the same synced batch.
       disk.write({ kind: "installSnapshot", snapshot: ready.snapshot });
@@ -129,8 +160,15 @@ export class SimNode {
       disk.write({ kind: "hardState", hardState: ready.hardState });
       this.reportCommits(ready.hardState.commit, ready.hardState.term);
     }
-    if (ready.mustSync && !options.driverFaults.ackBeforeSync) disk.sync();
-    for (const message of [...ready.messagesBeforePersist, ...ready.messages]) options.send(message, this);
+  }
+
+  /** The second half, once the write is durable: what depended on it leaves, then apply and advance. */
+  private finish(raft: RaftNode, ready: Ready): void {
+    const { disk, fsm, options } = this;
+    const { checker } = options;
+    this.writing = null;
+    if (ready.mustSync) disk.sync();
+    if (!options.driverFaults.ackBeforeSync) for (const message of ready.messages) options.send(message, this);
     for (const entry of ready.committedEntries) {
       fsm.apply(entry);
       checker.recordApply(this.id, entry, fsm.hash);
@@ -140,7 +178,8 @@ export class SimNode {
         if (awaitedTerm === entry.term) checker.recordAcknowledged(entry.index, entry.term);
       }
     }
-    // Applying does not sync (as a LevelDB batch written without fsync): a crash may undo it.
+    // Applying is not made durable here (the real driver keeps it in memory until a later synced
+    // batch): a crash may undo it, and the entries are applied again from the log after restart.
     if (ready.committedEntries.length > 0) {
       disk.write({ kind: "fsm", record: { appliedIndex: fsm.appliedIndex, hash: fsm.hash } });
     }
@@ -151,6 +190,8 @@ export class SimNode {
       this.pendingReads.delete(key);
       checker.recordRead(this.id, read.index, required);
     }
+    raft.advance();
+    this.maybeSnapshot(raft);
   }
 
   private reportCommits(commit: number, term: number): void {

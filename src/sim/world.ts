@@ -21,6 +21,8 @@ export interface WorldOptions {
   readonly config: Partial<RaftConfig>;
   readonly network: NetworkParams;
   readonly tickMs: number;
+  /** A synced write takes from 1 ms to this long; other servers run meanwhile. */
+  readonly syncLatencyMaxMs: number;
   readonly snapshotEvery: number;
   readonly trailingEntries: number;
   readonly coreFaults: UnsafeTestFaults;
@@ -37,7 +39,16 @@ export class World {
   readonly trace: string[] = [];
   private proposalCount = 0;
   private readCount = 0;
-  stats = { proposed: 0, crashes: 0, pauses: 0, configChanges: 0, transfers: 0, partitions: 0, snapshotsSent: 0 };
+  stats = {
+    proposed: 0,
+    crashes: 0,
+    crashesMidWrite: 0,
+    pauses: 0,
+    configChanges: 0,
+    transfers: 0,
+    partitions: 0,
+    snapshotsSent: 0,
+  };
 
   constructor(readonly options: WorldOptions) {
     this.network = new SimNetwork(options.random.fork(), options.network);
@@ -74,6 +85,7 @@ export class World {
       random: this.random.fork(),
       checker: this.checker,
       send: (message, sender) => this.send(message, sender),
+      awaitSync: (node, finish) => this.awaitSync(node, finish),
       coreFaults: this.options.coreFaults,
       driverFaults: this.options.driverFaults,
       snapshotEvery: this.options.snapshotEvery,
@@ -118,6 +130,7 @@ export class World {
 
   crash(node: SimNode): void {
     this.stats.crashes += 1;
+    if (node.writing) this.stats.crashesMidWrite += 1;
     node.crash(this.random);
     this.checker.recordNotLeader(node.id);
     this.log(`${node.id} crashes`);
@@ -148,6 +161,21 @@ export class World {
     }
     if (message.type === "installSnapshot") this.stats.snapshotsSent += 1;
     for (const delayMs of plan.delaysMs) this.events.after(delayMs, () => this.deliver(message, sender, incarnation));
+  }
+
+  /** Finishes `node`'s write after the disk's latency, unless it crashed first; a paused process finishes it when it runs again. */
+  private awaitSync(node: SimNode, finish: () => void): void {
+    const incarnation = node.incarnation;
+    const run = () => {
+      if (node.incarnation !== incarnation || !node.alive) return;
+      if (this.isPaused(node)) {
+        this.events.at(node.pausedUntilMs, run);
+        return;
+      }
+      finish();
+      this.drive(node);
+    };
+    this.events.after(this.random.between(1, this.options.syncLatencyMaxMs), run);
   }
 
   private report(sender: SimNode, incarnation: number, action: Parameters<SimNode["whenIdle"]>[0]): void {
