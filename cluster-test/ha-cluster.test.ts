@@ -12,6 +12,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { connect } from "node:tls";
 import nodeVault from "node-vault";
+import { split } from "shamir-secret-sharing";
 import t, { type Test } from "tap";
 import { api, CofferCluster } from "./harness/index.js";
 
@@ -42,7 +43,7 @@ async function write(index: number, path: string, value: string): Promise<void> 
 async function readValue(index: number, path: string): Promise<string | undefined> {
   const answer = await api(cluster.node(index).url, "GET", `secret/data/${path}`, { token: cluster.token });
   if (answer.status !== 200) return undefined;
-  return ((answer.body.data as { data?: { value?: string } }).data ?? {}).value;
+  return (answer.body.data as { data?: { value?: string } }).data?.value;
 }
 
 async function everyAcknowledgedWriteReadable(t: Test, index: number): Promise<void> {
@@ -262,7 +263,10 @@ t.test("a node with other unseal keys cannot join; a client without the cluster 
   );
   extra.temp.file("node1.hcl", config.replace('node_id = "node1"', 'node_id = "intruder"'));
   await extra.start(0);
-  const otherKeys = [randomBytes(33).toString("base64"), randomBytes(33).toString("base64")];
+  // Real shares (2 of 3) of another unseal key: what an operator of another cluster holds.
+  const otherKeys = (await split(new Uint8Array(randomBytes(32)), 3, 2)).map((share) =>
+    Buffer.from(share).toString("base64"),
+  );
   await extra.waitFor("the intruder got a challenge", async () => {
     const status = await api(intruder.url, "GET", "sys/seal-status");
     return status.body.initialized === true;

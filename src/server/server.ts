@@ -61,6 +61,14 @@ export class CofferServer {
         storage instanceof RaftStorage
           ? new RaftClusterControl(storage, raftBinding(config)?.advertiseAddress ?? "", () => forwardedServices())
           : undefined;
+      if (storage instanceof RaftStorage) {
+        storage.on((event) => {
+          if (event.type === "failed") logger.error({ err: event.error }, "raft stopped after a failure");
+          else if (event.type === "warning") logger.warn({ err: event.error }, "raft warning");
+          else if (event.type === "leadership")
+            logger.info({ role: event.role, leader: event.leader, term: event.term }, "raft leadership changed");
+        });
+      }
       const core = new Core({
         barrier,
         seal,

@@ -131,7 +131,7 @@ export class Autopilot {
   async reconcile(): Promise<void> {
     this.#config = await loadAutopilotConfig(this.#options.barrier);
     const status = this.#options.cluster.status();
-    if (!status || status.role !== "leader") return;
+    if (status?.role !== "leader") return;
     const servers = this.#health(status);
     const nowMs = this.#options.clock.nowMs();
     const config = this.#config;
