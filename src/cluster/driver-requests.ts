@@ -89,6 +89,12 @@ interface PendingRead extends Waiter<void> {
   askedAtMs: number;
 }
 
+interface AskedRead {
+  readonly read: PendingRead;
+  /** Asked of our own core as leader of this term (else 0): the core drops it when that leadership ends, without a word. */
+  readonly leaderTerm: number;
+}
+
 interface ReadAwaitingApply {
   readonly index: number;
   readonly read: PendingRead;
@@ -96,7 +102,7 @@ interface ReadAwaitingApply {
 
 export class PendingReads {
   /** Reads waiting for a read index, by the context of their latest request (one entry per read). */
-  readonly #asking = new Map<string, PendingRead>();
+  readonly #asking = new Map<string, AskedRead>();
   /** Reads that have a read index, waiting for the FSM to apply it. */
   #waitingApply: ReadAwaitingApply[] = [];
 
@@ -104,13 +110,13 @@ export class PendingReads {
     return this.#asking.size + this.#waitingApply.length;
   }
 
-  asked(context: string, read: PendingRead): void {
-    this.#asking.set(context, read);
+  asked(context: string, read: PendingRead, leaderTerm: number): void {
+    this.#asking.set(context, { read, leaderTerm });
   }
 
   /** A ReadState arrived: the read may be served once `index` is applied. */
   answered(context: string, index: number, appliedIndex: number): void {
-    const read = this.#asking.get(context);
+    const read = this.#asking.get(context)?.read;
     if (!read) return;
     this.#asking.delete(context);
     if (index <= appliedIndex) read.resolve();
@@ -127,10 +133,27 @@ export class PendingReads {
     this.#waitingApply = still;
   }
 
+  /**
+   * Leadership changed. The reads our core held as leader were dropped with
+   * it (raft/index.ts): they fail now with a retryable error rather than at
+   * their deadline. A request forwarded to a leader that is gone may be lost
+   * too: those are asked again at the next tick (with the new leader).
+   */
+  leadershipChanged(now: { readonly leading: boolean; readonly term: number }): void {
+    const lost = new CofferError("unavailable", "raft: leadership was lost before the read was confirmed; retry");
+    for (const [context, { read, leaderTerm }] of this.#asking) {
+      if (leaderTerm === 0) read.askedAtMs = 0;
+      else if (!now.leading || now.term !== leaderTerm) {
+        this.#asking.delete(context);
+        read.reject(lost);
+      }
+    }
+  }
+
   /** Reads asked before `olderThanMs` with no answer yet: to be asked again with a new context. */
   unanswered(olderThanMs: number): PendingRead[] {
     const out: PendingRead[] = [];
-    for (const [context, read] of this.#asking) {
+    for (const [context, { read }] of this.#asking) {
       if (read.askedAtMs > olderThanMs) continue;
       this.#asking.delete(context);
       out.push(read);
@@ -140,7 +163,7 @@ export class PendingReads {
 
   expire(nowMs: number): void {
     const timedOut = new CofferError("unavailable", "raft: linearizable read timed out (no leader reachable)");
-    for (const [context, read] of this.#asking) {
+    for (const [context, { read }] of this.#asking) {
       if (read.deadlineMs > nowMs) continue;
       this.#asking.delete(context);
       read.reject(timedOut);
@@ -153,7 +176,7 @@ export class PendingReads {
   }
 
   failAll(error: unknown): void {
-    for (const read of this.#asking.values()) read.reject(error);
+    for (const { read } of this.#asking.values()) read.reject(error);
     for (const item of this.#waitingApply) item.read.reject(error);
     this.#asking.clear();
     this.#waitingApply = [];

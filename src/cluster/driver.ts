@@ -271,10 +271,20 @@ export class RaftDriver implements RaftProposer {
   #feedCore(): void {
     const core = this.#core;
     for (const call of this.#calls.splice(0)) call.run(core);
-    for (const message of this.#inbox.splice(0)) core.step(message);
+    for (const message of this.#inbox.splice(0)) this.#step(core, message);
     if (this.#ticksDue > 0) {
       for (; this.#ticksDue > 0; this.#ticksDue--) core.tick();
       this.#onTick(core);
+    }
+  }
+
+  /** A malformed message is refused by the core before it changes anything: drop that one, keep the rest. */
+  #step(core: RaftNode, message: Message): void {
+    try {
+      core.step(message);
+    } catch (error) {
+      if (!(error instanceof CofferError) || error.code !== "invalid_request") throw error;
+      this.#emit({ type: "warning", error });
     }
   }
 
@@ -333,6 +343,7 @@ export class RaftDriver implements RaftProposer {
     for (const state of ready.readStates) this.#reads.answered(fromUtf8(state.context), state.index, applied);
     if (ready.softState) {
       const { role, leader, term } = ready.softState;
+      this.#reads.leadershipChanged({ leading: role === "leader", term });
       this.#emit({ type: "leadership", role, leader, term });
       if (role !== "leader") for (const transfer of this.#transfers.splice(0)) transfer.waiter.resolve();
     }
@@ -356,10 +367,12 @@ export class RaftDriver implements RaftProposer {
     this.#readCounter += 1;
     const context = `${this.id}\u0000${this.#readCounter}`;
     read.askedAtMs = Date.now();
+    const leaderTerm = core.role === "leader" ? core.term : 0;
     const result = core.readIndex(utf8(context));
     // With no leader known yet the read stays pending and is asked again later (until its deadline).
-    if (result.ok || result.reason === "noLeader" || result.reason === "notLeader") this.#reads.asked(context, read);
-    else read.reject(refusalError(result.reason, result.leader));
+    if (result.ok || result.reason === "noLeader" || result.reason === "notLeader") {
+      this.#reads.asked(context, read, leaderTerm);
+    } else read.reject(refusalError(result.reason, result.leader));
   }
 
   #changeMembership(change: ConfigChange): Promise<AppliedResult> {
