@@ -5,10 +5,10 @@
  * or step-down; nothing here outlives the keys that decrypt it.
  */
 import type { AesGcmBarrier } from "../barrier/index.js";
+import type { Path } from "../framework/index.js";
 import { type Clock, newUuid } from "../lib/index.js";
 import { type BackendFactory, getJson, type Logger, PrefixedStorage, putJson, type Request } from "../logical/index.js";
 import type { CofferMetrics } from "../metrics/index.js";
-import type { Path } from "../framework/index.js";
 import { AuditBroker } from "./audit-broker.js";
 import { ExpirationManager, type MountTtls, type RetryPolicy, type TimerDriver } from "./expiration/index.js";
 import type { MetricsFormat, MetricsOutput } from "./facade.js";

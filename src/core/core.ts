@@ -5,9 +5,9 @@
  * ActiveCore and a sealed barrier: every request but the sealed-safe
  * endpoints gets 503.
  */
-import { type AesGcmBarrier, alreadyInitializedError } from "../barrier/index.js";
+import type { AesGcmBarrier } from "../barrier/index.js";
 import { type Clock, CofferError, invalidRequest, Mutex, sealedError } from "../lib/index.js";
-import { getJson, type Logger } from "../logical/index.js";
+import type { Logger } from "../logical/index.js";
 import { type CofferMetrics, metricNames } from "../metrics/index.js";
 import type { Seal } from "../seal/index.js";
 import { ActiveCore } from "./active.js";
@@ -25,9 +25,8 @@ import type {
   SealStatus,
   ServingState,
 } from "./facade.js";
-import { Autopilot, type ClusterControl, clusterTlsStorageKey, JoinChallenges, type LeaderApiClientFactory } from "./ha/index.js";
-import { JoinAttempt, retryJoin } from "./ha/joiner.js";
-import { LeaderEntries } from "./ha/leader-entry.js";
+import { type ClusterControl, clusterTlsStorageKey, type LeaderApiClientFactory } from "./ha/index.js";
+import { RaftNodeLifecycle } from "./ha/raft-node.js";
 import { renderMetricsJson } from "./metrics-json.js";
 import type { BackendRegistry } from "./mounts/index.js";
 import { raftPaths } from "./system/raft.js";
@@ -61,52 +60,49 @@ export interface CoreOptions {
   readonly leaderApiClient?: LeaderApiClientFactory;
 }
 
-/** How long init waits for a freshly bootstrapped one-node cluster to elect itself. */
-const bootstrapLeaderTimeoutMs = 120_000;
-/** How long a joined node waits to catch up with the leader before its barrier can be unsealed. */
-const catchUpTimeoutMs = 120_000;
-
 export class Core implements CoreFacade {
   readonly #options: CoreOptions;
   readonly #lifecycle = new Mutex();
   #active: ActiveCore | undefined;
   #activeSince: Date | undefined;
-  // ---- raft storage only ----
-  /** A join waiting for the operator's unseal shares. */
-  #joining: JoinAttempt | undefined;
-  #retryJoin: AbortController | undefined;
-  #unwatchLeadership: (() => void) | undefined;
-  /** Bumped on every leadership change, so a become-active in flight can tell it was overtaken. */
-  #leaderEpoch = 0;
-  #epochChanged: { promise: Promise<void>; resolve: () => void } = deferred();
-  #challenges: JoinChallenges | undefined;
-  #autopilot: Autopilot | undefined;
-  readonly #leaderEntries: LeaderEntries | undefined;
+  /** Raft storage only: founding, joining, members and the HA state machine. */
+  readonly #raft: RaftNodeLifecycle | undefined;
 
   constructor(options: CoreOptions) {
     this.#options = options;
     if (options.cluster) {
-      this.#leaderEntries = new LeaderEntries(options.barrier);
-      this.#challenges = new JoinChallenges({ barrier: options.barrier, cluster: options.cluster, clock: options.clock });
-      this.#autopilot = new Autopilot({
-        cluster: options.cluster,
-        barrier: options.barrier,
-        clock: options.clock,
-        logger: options.logger.child({ component: "autopilot" }),
-        reconcileIntervalMs: options.settings.autopilotReconcileIntervalMs ?? 10_000,
-        version: options.settings.version,
-      });
+      if (!options.leaderApiClient) throw new CofferError("internal", "raft storage needs a leader API client");
+      this.#raft = new RaftNodeLifecycle(
+        {
+          barrier: options.barrier,
+          seal: options.seal,
+          logger: options.logger,
+          metrics: options.metrics,
+          clock: options.clock,
+          addresses: { apiAddr: options.settings.apiAddr, clusterAddr: options.settings.clusterAddr },
+          version: options.settings.version,
+          autopilotReconcileIntervalMs: options.settings.autopilotReconcileIntervalMs ?? 10_000,
+          lifecycle: this.#lifecycle,
+          startActive: () => this.#startActive(),
+          setActive: (active) => this.#setActive(active),
+          takeActive: () => this.#takeActive(),
+          hasActive: () => this.#active !== undefined,
+        },
+        options.cluster,
+        options.leaderApiClient,
+      );
     }
     this.#gauges();
   }
 
   async isInitialized(): Promise<boolean> {
-    return this.#joining !== undefined || (await this.#options.seal.isInitialized());
+    return this.#raft?.joining !== undefined || (await this.#options.seal.isInitialized());
   }
 
   async sealStatus(): Promise<SealStatus> {
     const settings = this.#options.settings;
-    const joining = this.#joining;
+    const joining = this.#raft?.joining;
+    // A joining node shows the cluster's seal configuration and its progress towards it, as Vault does.
     const status = joining
       ? {
           type: "shamir" as const,
@@ -141,15 +137,9 @@ export class Core implements CoreFacade {
   initialize(request: InitRequest): Promise<InitResult> {
     return this.#lifecycle.runExclusive(async () => {
       const seal = this.#options.seal;
-      const cluster = this.#options.cluster;
-      let tlsKeyring: Record<string, unknown> | undefined;
-      if (cluster) {
-        if (cluster.hasState() || this.#joining || (await seal.isInitialized())) throw alreadyInitializedError();
-        tlsKeyring = cluster.newTlsKeyring();
-        await this.#bootstrapCluster(cluster, tlsKeyring);
-      }
+      // Raft: found a one-voter cluster first, so init's writes are replicated entries.
+      const tlsKeyring = this.#raft ? await this.#raft.bootstrap() : undefined;
       let shares: Awaited<ReturnType<typeof seal.initialize>>;
-      let rootToken: string;
       try {
         shares = await seal.initialize({
           ...(request.secretShares === undefined ? {} : { secretShares: request.secretShares }),
@@ -158,10 +148,11 @@ export class Core implements CoreFacade {
           ...(request.recoveryThreshold === undefined ? {} : { recoveryThreshold: request.recoveryThreshold }),
         });
       } catch (error) {
-        if (cluster) await cluster.stop();
+        await this.#raft?.stopRaft();
         throw error;
       }
       // The seal leaves the barrier unsealed so the core can write its first state.
+      let rootToken: string;
       try {
         if (tlsKeyring) await this.#options.barrier.put(clusterTlsStorageKey, jsonBytes(tlsKeyring));
         const active = await this.#startActive();
@@ -188,15 +179,15 @@ export class Core implements CoreFacade {
 
   unseal(key: string): Promise<SealStatus> {
     return this.#lifecycle.runExclusive(async () => {
-      if (this.#joining) {
-        await this.#unsealJoining(this.#joining, key);
+      const joining = this.#raft?.joining;
+      if (this.#raft && joining) {
+        await this.#raft.unsealJoining(joining, key);
         return this.sealStatus();
       }
       const status = await this.#options.seal.submit(key);
       if (!status.sealed && !this.#active) {
         try {
-          if (this.#options.cluster) await this.#startMember(this.#options.cluster);
-          else this.#setActive(await this.#startActive());
+          await this.#afterUnseal();
         } catch (error) {
           this.#options.logger.error({ err: error }, "post-unseal setup failed; sealing again");
           await this.#sealNow();
@@ -211,7 +202,7 @@ export class Core implements CoreFacade {
   async resetUnseal(): Promise<SealStatus> {
     if (!this.#options.barrier.sealed()) throw invalidRequest("vault is unsealed");
     this.#options.seal.reset();
-    this.#joining?.collector.reset();
+    this.#raft?.joining?.collector.reset();
     return this.sealStatus();
   }
 
@@ -219,8 +210,7 @@ export class Core implements CoreFacade {
   unsealWithStoredKeys(): Promise<boolean> {
     return this.#lifecycle.runExclusive(async () => {
       if (!(await this.#options.seal.unsealWithStoredKeys())) return false;
-      if (this.#options.cluster) await this.#startMember(this.#options.cluster);
-      else if (!this.#active) this.#setActive(await this.#startActive());
+      if (!this.#active) await this.#afterUnseal();
       return true;
     });
   }
@@ -235,7 +225,7 @@ export class Core implements CoreFacade {
    * node is the active (a planned hand-over, not an election timeout), seal.
    */
   async shutdown(): Promise<void> {
-    this.#retryJoin?.abort();
+    this.#raft?.abortJoin();
     await this.stepDown().catch((error: unknown) =>
       this.#options.logger.warn({ err: error }, "hand-over on shutdown failed"),
     );
@@ -260,7 +250,6 @@ export class Core implements CoreFacade {
   }
 
   async leader(): Promise<LeaderStatus> {
-    const cluster = this.#options.cluster;
     const settings = this.#options.settings;
     const base = {
       ha_enabled: false,
@@ -272,10 +261,14 @@ export class Core implements CoreFacade {
       performance_standby_last_remote_wal: 0,
     };
     // Vault answers ha_enabled:false without looking at the seal when HA is off (single-node storage).
-    if (!cluster || !this.#leaderEntries) return base;
+    const raft = this.#raft;
+    if (!raft) return base;
     if (this.#options.barrier.sealed()) throw sealedError();
-    const status = cluster.status();
-    const raftIndexes = { raft_committed_index: status?.commitIndex ?? 0, raft_applied_index: cluster.appliedIndex() };
+    const status = raft.cluster.status();
+    const raftIndexes = {
+      raft_committed_index: status?.commitIndex ?? 0,
+      raft_applied_index: raft.cluster.appliedIndex(),
+    };
     const activeSince = this.#activeSince;
     if (this.#active && activeSince) {
       return {
@@ -288,7 +281,7 @@ export class Core implements CoreFacade {
         ...raftIndexes,
       };
     }
-    const entry = status?.leaderId ? await this.#leaderEntries.read(status.leaderId) : undefined;
+    const entry = status?.leaderId ? await raft.leaderEntry(status.leaderId) : undefined;
     return {
       ...base,
       ha_enabled: true,
@@ -318,42 +311,15 @@ export class Core implements CoreFacade {
     }
   }
 
-  /**
-   * sys/storage/raft/join: ask a member for a challenge (or, with `retry`,
-   * keep asking in the background). The node must be sealed and have no
-   * Raft state; one that has is already a member (`joined: true`).
-   */
+  /** sys/storage/raft/join (served locally): the node must be sealed and have no Raft state. */
   async joinCluster(request: JoinRequest): Promise<{ joined: boolean }> {
-    const cluster = this.#options.cluster;
-    const factory = this.#options.leaderApiClient;
-    if (!cluster || !factory) throw invalidRequest("raft storage is not in use");
-    if (request.nonVoter) throw invalidRequest("non-voting nodes not allowed");
-    if (request.target.leaderApiAddr === "") throw invalidRequest("leader_api_addr must be provided");
-    if (cluster.hasState() || (await this.#options.seal.isInitialized())) return { joined: true };
-    if (!this.#options.barrier.sealed()) throw new CofferError("internal", "node must be sealed before joining");
-    if (request.retry) {
-      this.startRetryJoin([request.target]);
-      return { joined: false };
-    }
-    await this.#tryJoin(factory(request.target));
-    return { joined: true };
+    if (!this.#raft) throw invalidRequest("raft storage is not in use");
+    return this.#raft.join(request);
   }
 
-  /** `retry_join`: keeps asking the given members for a challenge until one answers (or the node is a member). */
+  /** `retry_join` at start-up: keep asking these members for a challenge until one answers. */
   startRetryJoin(targets: JoinRequest["target"][]): void {
-    const factory = this.#options.leaderApiClient;
-    if (!factory || targets.length === 0 || this.#retryJoin) return;
-    const controller = new AbortController();
-    this.#retryJoin = controller;
-    void retryJoin({
-      targets,
-      clientFactory: factory,
-      logger: this.#options.logger,
-      signal: controller.signal,
-      tryJoin: (client) => this.#tryJoin(client),
-    }).finally(() => {
-      if (this.#retryJoin === controller) this.#retryJoin = undefined;
-    });
+    this.#raft?.startRetryJoin(targets);
   }
 
   async metrics(format: MetricsFormat): Promise<MetricsOutput> {
@@ -369,14 +335,9 @@ export class Core implements CoreFacade {
     };
   }
 
-  /** sys/step-down: hand leadership to a caught-up voter; nothing to do unless active with another voter. */
+  /** sys/step-down: hand leadership to a caught-up voter (raft storage); nothing to do otherwise. */
   async stepDown(): Promise<void> {
-    const cluster = this.#options.cluster;
-    if (!cluster || !this.#active) return;
-    const others = cluster.status()?.servers.filter((server) => server.suffrage === "voter" && server.id !== cluster.nodeId);
-    if (!others?.length) return;
-    this.#options.logger.info({}, "stepping down: handing leadership over");
-    await cluster.transferLeadership();
+    await this.#raft?.stepDown();
   }
 
   /** The services of the active node; undefined while sealed or standby. For the server and tests. */
@@ -384,139 +345,20 @@ export class Core implements CoreFacade {
     return this.#active;
   }
 
-  // ---- raft: bootstrap, members, leadership -----------------------------------
-
-  async #bootstrapCluster(cluster: ClusterControl, tlsKeyring: Record<string, unknown>): Promise<void> {
-    await cluster.start(tlsKeyring, { bootstrap: true });
-    try {
-      const deadline = Date.now() + bootstrapLeaderTimeoutMs;
-      while (cluster.status()?.role !== "leader") {
-        if (Date.now() > deadline) throw new CofferError("unavailable", "raft: no leader elected in the new cluster");
-        await sleepMs(50);
-      }
-      cluster.setLinearizableReads(true);
-      await cluster.readBarrier();
-    } catch (error) {
-      await cluster.stop();
-      throw error;
-    }
+  get activeSince(): Date | undefined {
+    return this.#activeSince;
   }
 
-  /** An unsealed member: start Raft with the stored TLS keyring; leadership events decide active or standby. */
-  async #startMember(cluster: ClusterControl): Promise<void> {
-    if (!cluster.running()) {
-      const keyring = await getJson<Record<string, unknown>>(this.#options.barrier, clusterTlsStorageKey);
-      if (!keyring) throw new CofferError("internal", "the cluster TLS keyring is missing from storage");
-      await cluster.start(keyring, { bootstrap: false });
-    }
-    this.#watchLeadership(cluster);
-  }
-
-  async #tryJoin(client: Parameters<typeof JoinAttempt.begin>[0]): Promise<boolean> {
-    const cluster = this.#options.cluster;
-    if (!cluster) return true;
-    return this.#lifecycle.runExclusive(async () => {
-      if (this.#joining || cluster.hasState() || (await this.#options.seal.isInitialized())) return true;
-      this.#joining = await JoinAttempt.begin(client, cluster.nodeId, this.#options.seal.type);
-      this.#options.logger.info({ leader: client.leaderApiAddr }, "join challenge received; waiting for unseal keys");
-      return true;
-    });
-  }
-
-  /** One share for a pending join; at the threshold: answer, start Raft, catch up, unseal the barrier. */
-  async #unsealJoining(joining: JoinAttempt, key: string): Promise<void> {
-    const cluster = this.#options.cluster;
-    if (!cluster) return;
-    const rootKey = await joining.submit(key);
-    if (!rootKey) return;
-    try {
-      const data = await joining.answer(rootKey, cluster.nodeId, cluster.clusterAddress);
-      const keyring = data.tls_keyring as Record<string, unknown> | undefined;
-      const joinedAt = Number(keyring?.applied_index ?? 0);
-      await cluster.start(keyring, { bootstrap: false });
-      this.#joining = undefined;
-      this.#options.logger.info({ joinedAt }, "joined the raft cluster; catching up");
-      const deadline = Date.now() + catchUpTimeoutMs;
-      while (cluster.appliedIndex() < joinedAt || !(await this.#options.seal.isInitialized())) {
-        if (Date.now() > deadline) {
-          throw new CofferError("unavailable", "joined the cluster but not caught up yet; unseal again later");
-        }
-        await sleepMs(50);
-      }
-      await this.#options.barrier.unseal(rootKey);
-      this.#watchLeadership(cluster);
-      this.#options.logger.info({}, "core unsealed (joined as a standby)");
-    } finally {
-      rootKey.fill(0);
-    }
-  }
-
-  #watchLeadership(cluster: ClusterControl): void {
-    if (this.#unwatchLeadership) return;
-    this.#unwatchLeadership = cluster.onLeadership((change) => {
-      this.#leaderEpoch += 1;
-      const changed = this.#epochChanged;
-      this.#epochChanged = deferred();
-      changed.resolve();
-      if (change.role === "leader") {
-        const epoch = this.#leaderEpoch;
-        this.#becomeActive(cluster, epoch).catch((error: unknown) =>
-          this.#options.logger.error({ err: error }, "leadership setup failed; staying standby"),
-        );
-      } else if (this.#active) {
-        this.#loseActive(cluster);
-      }
-    });
-    // Already leader (a one-node cluster that elected itself before we listened).
-    if (cluster.status()?.role === "leader") void this.#becomeActive(cluster, this.#leaderEpoch);
-  }
-
-  async #becomeActive(cluster: ClusterControl, epoch: number): Promise<void> {
-    await this.#lifecycle.runExclusive(async () => {
-      const current = () => epoch === this.#leaderEpoch && cluster.status()?.role === "leader";
-      if (!current() || this.#active || this.#options.barrier.sealed()) return;
-      cluster.setLinearizableReads(true);
-      // The term's first entry applied: every write of earlier leaders is visible here now.
-      const lost = this.#epochChanged.promise;
-      for (;;) {
-        const outcome = await Promise.race([cluster.readBarrier().then(() => "ready" as const), lost.then(() => "lost" as const)]).catch(() => "retry" as const);
-        if (outcome === "ready") break;
-        if (outcome === "lost" || !current()) return;
-      }
-      const started = await this.#startActive();
-      if (!current()) {
-        await started.stop();
-        return;
-      }
-      this.#setActive(started);
-      await this.#leaderEntries?.write(cluster.nodeId, this.#options.settings);
-      this.#autopilot?.start();
-      this.#options.logger.info({ term: cluster.status()?.term }, "this node is now the active node");
-    });
-  }
-
-  /** Leadership lost: stop serving at once; tear down the active services behind the lifecycle lock. */
-  #loseActive(cluster: ClusterControl): void {
-    const active = this.#active;
-    this.#active = undefined;
-    this.#activeSince = undefined;
-    this.#gauges();
-    this.#options.logger.warn({}, "leadership lost, stopping active operation");
-    const lostAt = performance.now();
-    void this.#lifecycle
-      .runExclusive(async () => {
-        this.#options.metrics.observeSince(metricNames.leadershipLost, lostAt);
-        this.#challenges?.clear();
-        await this.#autopilot?.stop();
-        await active?.stop();
-        if (!this.#active) cluster.setLinearizableReads(false);
-      })
-      .catch((error: unknown) => this.#options.logger.error({ err: error }, "stopping the active services failed"));
+  /** Unsealed: single-node storage becomes active now; a raft member starts Raft and lets leadership decide. */
+  async #afterUnseal(): Promise<void> {
+    if (this.#raft) await this.#raft.startMember();
+    else this.#setActive(await this.#startActive());
   }
 
   async #startActive(): Promise<ActiveCore> {
     const started = performance.now();
     const settings = this.#options.settings;
+    const raft = this.#raft;
     const active = await ActiveCore.start({
       barrier: this.#options.barrier,
       registry: this.#options.registry,
@@ -534,9 +376,9 @@ export class Core implements CoreFacade {
       renderMetrics: (format) => this.metrics(format),
       extraSystemPaths: raftPaths({
         barrier: this.#options.barrier,
-        cluster: this.#options.cluster,
-        challenges: this.#challenges,
-        autopilot: this.#autopilot,
+        cluster: raft?.cluster,
+        challenges: raft?.challenges,
+        autopilot: raft?.autopilot,
       }),
     });
     this.#options.metrics.observeSince(metricNames.postUnseal, started);
@@ -549,21 +391,20 @@ export class Core implements CoreFacade {
     this.#gauges();
   }
 
-  async #sealNow(): Promise<void> {
+  #takeActive(): ActiveCore | undefined {
     const active = this.#active;
     this.#active = undefined;
     this.#activeSince = undefined;
-    this.#unwatchLeadership?.();
-    this.#unwatchLeadership = undefined;
-    this.#challenges?.clear();
-    await this.#autopilot?.stop();
+    this.#gauges();
+    return active;
+  }
+
+  async #sealNow(): Promise<void> {
+    const active = this.#takeActive();
+    await this.#raft?.stop();
     if (active) await active.stop();
     this.#options.seal.seal();
-    const cluster = this.#options.cluster;
-    if (cluster?.running()) {
-      cluster.setLinearizableReads(false);
-      await cluster.stop();
-    }
+    await this.#raft?.stopRaft();
     this.#gauges();
     this.#options.metrics.counter(metricNames.sealEvents, "times this node sealed").inc();
     this.#options.logger.info({}, "core sealed");
@@ -574,22 +415,6 @@ export class Core implements CoreFacade {
     metrics.gauge(metricNames.coreUnsealed).set(this.#options.barrier.sealed() ? 0 : 1);
     metrics.gauge(metricNames.coreActive).set(this.#active ? 1 : 0);
   }
-
-  get activeSince(): Date | undefined {
-    return this.#activeSince;
-  }
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve: () => void = () => undefined;
-  const promise = new Promise<void>((done) => {
-    resolve = done;
-  });
-  return { promise, resolve };
-}
-
-function sleepMs(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function jsonBytes(value: unknown): Uint8Array {

@@ -16,7 +16,6 @@ export {
   type SealStatus,
   type ServingState,
 } from "./facade.js";
-export type { BackendRegistry } from "./mounts/index.js";
 export type {
   ClusterControl,
   ClusterFollower,
@@ -29,3 +28,4 @@ export type {
   LeaderApiClientFactory,
   LeadershipChange,
 } from "./ha/index.js";
+export type { BackendRegistry } from "./mounts/index.js";
