@@ -27,12 +27,16 @@ const sourceDirs = ["src", "cluster-test"].filter((dir) => existsSync(join(root,
 
 // Tests run compiled from dist/ (tsc type-checks them once); tap is handed the
 // files explicitly because it skips git-ignored paths such as dist/ when globbing.
-function testFiles(dir) {
+// Only files whose TypeScript source still exists: a deleted test's stale
+// compiled copy must not run.
+function testFiles(sourceDir) {
+  const dir = join(root, sourceDir);
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { recursive: true })
     .map(String)
-    .filter((name) => name.endsWith(".test.js"))
-    .map((name) => relative(root, join(dir, name)))
+    .filter((name) => name.endsWith(".test.ts"))
+    .map((name) => join("dist", sourceDir, name.replace(/\.ts$/, ".js")))
+    .filter((compiled) => existsSync(join(root, compiled)))
     .sort();
 }
 
@@ -55,19 +59,29 @@ for (const [name, command, args] of gates) {
   }
 }
 
-console.log("\n== tap");
+// Unit and integration tests run in parallel; tests that start server
+// processes run one file at a time, so a 2-core machine is not oversubscribed.
 const requested = process.argv.slice(2);
-const tapArgs = requested.length ? requested : [...testFiles(join(root, "dist", "src")), ...testFiles(join(root, "dist", "cluster-test"))];
-const { code: tapCode, output } = await run(bin("tap"), tapArgs, { capture: true });
-const summary = /#\s*\{\s*total:\s*(\d+)(?:,\s*pass:\s*(\d+))?(?:,\s*fail:\s*(\d+))?/.exec(output);
-if (summary) {
-  passed += Number(summary[2] ?? 0);
-  failed += Number(summary[3] ?? 0);
-}
-if (tapCode !== 0 && (!summary || Number(summary[3] ?? 0) === 0)) {
-  // tap failed without counting a failed assertion (a crashed file, a timeout, coverage)
-  failed += 1;
-  failures.push("tap run");
+const tapRuns = requested.length
+  ? [["tap", requested]]
+  : [
+      ["tap: src", testFiles("src")],
+      ["tap: cluster-test", ["--jobs=1", ...testFiles("cluster-test")]],
+    ];
+for (const [name, args] of tapRuns) {
+  console.log(`\n== ${name}`);
+  const { code: tapCode, output } = await run(bin("tap"), args, { capture: true });
+  const summaries = [...output.matchAll(/#\s*\{\s*total:\s*(\d+)(?:,\s*pass:\s*(\d+))?(?:,\s*fail:\s*(\d+))?/g)];
+  const summary = summaries.at(-1);
+  if (summary) {
+    passed += Number(summary[2] ?? 0);
+    failed += Number(summary[3] ?? 0);
+  }
+  if (tapCode !== 0 && (!summary || Number(summary[3] ?? 0) === 0)) {
+    // tap failed without counting a failed assertion (a crashed file, a timeout)
+    failed += 1;
+    failures.push(name);
+  }
 }
 if (failures.length) console.log(`\nfailed gates: ${failures.join(", ")}`);
 console.log(`\n${passed} passed, ${failed} failed`);
