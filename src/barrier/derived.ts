@@ -12,7 +12,12 @@ function derive(rootKey: Uint8Array, purpose: string): Buffer {
 }
 
 /** AES-256-GCM under HKDF(rootKey, purpose), with `aad` bound as additional data. */
-export function encryptWithDerivedKey(rootKey: Uint8Array, purpose: string, aad: string, plaintext: Uint8Array): Uint8Array {
+export function encryptWithDerivedKey(
+  rootKey: Uint8Array,
+  purpose: string,
+  aad: string,
+  plaintext: Uint8Array,
+): Uint8Array {
   const key = derive(rootKey, purpose);
   try {
     return encryptValue({ key, term: directKeyTerm, path: aad, plaintext });
@@ -22,7 +27,12 @@ export function encryptWithDerivedKey(rootKey: Uint8Array, purpose: string, aad:
 }
 
 /** Opens what `encryptWithDerivedKey` made; any mismatch is a BarrierDecryptError. */
-export function decryptWithDerivedKey(rootKey: Uint8Array, purpose: string, aad: string, ciphertext: Uint8Array): Buffer {
+export function decryptWithDerivedKey(
+  rootKey: Uint8Array,
+  purpose: string,
+  aad: string,
+  ciphertext: Uint8Array,
+): Buffer {
   const key = derive(rootKey, purpose);
   try {
     return decryptValue({ key, path: aad, ciphertext });

@@ -4,6 +4,7 @@ export {
   type InitializeOptions,
   type KeyStatus,
 } from "./barrier.js";
+export { decryptWithDerivedKey, encryptWithDerivedKey } from "./derived.js";
 export {
   BarrierDecryptError,
   type DecryptFailure,
@@ -39,4 +40,3 @@ export {
   storedBarrierKeysPath,
 } from "./paths.js";
 export type { SealStorage, SealStorageOp } from "./seal-storage.js";
-export { decryptWithDerivedKey, encryptWithDerivedKey } from "./derived.js";
