@@ -48,6 +48,8 @@ export interface RaftStorageOptions {
   readonly snapshotThreshold: number;
   readonly trailingLogs: number;
   readonly requestTimeoutMs?: number;
+  /** Largest write (keys and values of one entry) accepted (Vault: max_entry_size); never above the Raft entry limit. */
+  readonly maxEntryBytes?: number;
 }
 
 /** What the cluster port serves besides Raft (request forwarding), given when the driver starts. */
@@ -320,8 +322,12 @@ export class RaftStorage implements Backend {
     if (!running) throw new CofferError("unavailable", "raft is not running on this node (sealed or not joined)");
     let bytes = 0;
     for (const op of ops) bytes += op.key.length + (op.type === "put" ? op.value.byteLength : 0);
-    if (bytes > limits.raftEntryBytesMax) {
-      throw new CofferError("payload_too_large", `the write is ${bytes} bytes, over the raft entry limit`);
+    const maxBytes = Math.min(this.#options.maxEntryBytes ?? limits.raftEntryBytesMax, limits.raftEntryBytesMax);
+    if (bytes > maxBytes) {
+      throw new CofferError(
+        "payload_too_large",
+        `put failed due to value being too large; got ${bytes} bytes, max: ${maxBytes} bytes`,
+      );
     }
     await running.driver.propose(ops);
   }

@@ -45,5 +45,6 @@ export function openRaftStorage(config: RaftStorageConfig, binding: RaftBinding)
     raft: { electionTicks: timing.electionTicks, heartbeatTicks: timing.heartbeatTicks },
     snapshotThreshold: config.snapshotThreshold,
     trailingLogs: config.trailingLogs,
+    maxEntryBytes: config.maxEntrySizeBytes,
   });
 }
