@@ -159,6 +159,8 @@ export async function retrying<T>(
 }
 
 export async function fsmDigest(driver: RaftDriver): Promise<{ digest: string; records: number; index: number }> {
+  // A snapshot reads the written state: wait for what was applied in memory to be written (an idle driver does soon).
+  await waitFor(() => !driver.fsm.hasUnflushed(), `${driver.id} to write its FSM effects`);
   const snapshot = await driver.fsm.openSnapshot();
   const decoder = new SnapshotDecoder();
   const hash = createHash("sha256");

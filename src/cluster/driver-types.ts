@@ -19,6 +19,12 @@ export interface RaftDriverOptions {
   readonly trailingLogs?: number;
   readonly snapshotRetain?: number;
   readonly entryCacheBytesMax?: number;
+  /**
+   * How long the driver may stay idle with FSM effects applied only in memory
+   * before writing them in a synced batch of their own (default 10 ms). Under
+   * load they ride in the next log append's fsync instead.
+   */
+  readonly fsmFlushDelayMs?: number;
   /** Deadline of a proposal, read, membership change or transfer. */
   readonly requestTimeoutMs?: number;
   /** Randomness for election timeouts; uniform in [0, bound). */

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import t from "tap";
 import { runBackendConformance } from "../physical/conformance.js";
 import type { TransactionOp } from "../physical/index.js";
@@ -6,6 +7,8 @@ import { fsmDigest, retrying, TestCluster, waitFor } from "./cluster-harness.js"
 import type { RaftDriver } from "./driver.js";
 import { RaftDriver as Driver } from "./driver.js";
 import type { DriverEvent } from "./driver-types.js";
+import { Fsm } from "./fsm.js";
+import { NodeDatabase } from "./node-db.js";
 import { RaftBackend } from "./raft-backend.js";
 import { runAndKill, tempDir } from "./test-helpers.js";
 import { InmemNetwork } from "./transport/inmem.js";
@@ -227,4 +230,57 @@ t.test("kill -9 under load: every acknowledged proposal survives", async (t) => 
     listed.length >= acknowledged.length,
     `${listed.length} keys stored (some were written but not yet acknowledged)`,
   );
+});
+
+t.test("kill -9 between acknowledging a write and writing it to the FSM: it is there after restart", async (t) => {
+  const dataDir = tempDir(t, "driver-kill-overlay");
+  const moduleUrl = (name: string) => JSON.stringify(new URL(`./${name}`, import.meta.url).href);
+  // One server in a child process that never flushes its FSM on its own (fsmFlushDelayMs: one hour):
+  // one proposer writes 200 keys in turn, then the process reports "ready" idle, with the last
+  // acknowledged write applied only in memory, and is killed.
+  const output = await runAndKill(`
+    const { RaftDriver } = await import(${moduleUrl("driver.js")});
+    const { InmemNetwork } = await import(${moduleUrl("transport/inmem.js")});
+    const configuration = { servers: [{ id: "solo", address: "inmem:solo", suffrage: "voter" }] };
+    const driver = await RaftDriver.open({ id: "solo", dataDir: ${JSON.stringify(dataDir)}, transport: new InmemNetwork().transport("solo"), bootstrap: configuration, tickMs: 10, fsmFlushDelayMs: 3600000 });
+    while (driver.status().role !== "leader") await new Promise((resolve) => setTimeout(resolve, 5));
+    for (let i = 0; i < 200; i++) {
+      const key = "o/" + i;
+      const { index } = await driver.propose([{ type: "put", key, value: new TextEncoder().encode(key) }, { type: "delete", key: "o/" + (i - 1) + "/gone" }]);
+      process.stdout.write("ack " + key + " " + index + "\\n");
+    }
+    process.stdout.write("ready\\n");
+  `);
+  const acknowledged = output
+    .split("\n")
+    .filter((line) => line.startsWith("ack "))
+    .map((line) => line.split(" "));
+  t.equal(acknowledged.length, 200, "every write was acknowledged before the kill");
+  const [, lastKey = "", lastIndex = "0"] = acknowledged[acknowledged.length - 1] ?? [];
+
+  // What the killed process left in LevelDB, before anything replays the log.
+  const db = await NodeDatabase.open(join(dataDir, "node.db"));
+  const written = await Fsm.open(db);
+  const writtenApplied = written.writtenApplied().index;
+  const lastWritten = await written.get(lastKey);
+  await db.close();
+  t.ok(
+    writtenApplied < Number(lastIndex),
+    `the FSM on disk stops at ${writtenApplied}, before the last acknowledged entry ${lastIndex}`,
+  );
+  t.equal(lastWritten, undefined, `${lastKey} is not in the FSM on disk`);
+
+  const driver = await Driver.open({
+    id: "solo",
+    dataDir,
+    transport: new InmemNetwork().transport("solo"),
+    tickMs: 10,
+  });
+  t.teardown(() => driver.close());
+  await waitFor(() => driver.status().role === "leader", "the restarted server to lead");
+  await driver.readIndex();
+  const missing = [];
+  for (const [, key = ""] of acknowledged) if (text(await driver.fsm.get(key)) !== key) missing.push(key);
+  t.same(missing, [], "every acknowledged write is there after restart, the last one included");
+  t.ok(driver.fsm.writtenApplied().index >= Number(lastIndex), "and it is written to the FSM now");
 });

@@ -3,20 +3,26 @@
  * happens in its loop, in this order (STYLE.md, raft/ready.ts):
  *
  *   queued calls -> inbox messages -> ticks -> ready()
- *     -> persist: ONE LevelDB batch (log append or reset, hard state, the
- *        FSM effects of the committed entries and their applied index, a
- *        pending log compaction), synced when anything in it must survive
- *     -> send messages -> settle waiting callers -> advance()
+ *     -> send a leader's appends (they travel while it writes them)
+ *     -> persist: ONE LevelDB batch (log append or reset, hard state, a
+ *        pending log compaction, and the FSM effects applied in memory by
+ *        earlier rounds when this batch is synced anyway), synced when
+ *        anything in it must survive
+ *     -> send the other messages -> apply committed entries in memory
+ *     -> advance() -> settle waiting callers
  *
  * Group commit: while a round waits for its fsync, new proposals, messages
  * and ticks queue up; the next round takes them all and makes one batch of
  * them, so under load many entries share one fsync.
  *
- * Applying committed entries in the same batch as the log write (rather than
- * in a separate, unsynced write) is deliberate: LevelDB does not sync a
- * write-ahead log file it rotates away from, so an unsynced batch could be
- * lost on power failure while a later synced one survives. With every batch
- * that carries FSM data synced, the FSM never skips an entry.
+ * The client's critical path is one fsync on each side, in parallel: the
+ * leader's append and a follower's (raft/ready.ts, thesis §10.2.1). The
+ * FSM's own write is off it: a proposal resolves once committed and applied
+ * in memory; its effects are written in the next synced batch (fsm.ts says
+ * why that is safe, fsm-flush.ts when it happens). Every batch carrying FSM
+ * effects is synced: LevelDB does not sync a write-ahead log file it rotates
+ * away from, so an unsynced batch could be lost on power failure while a
+ * later synced one survives, and the FSM would skip an entry.
  */
 import { randomInt as cryptoRandomInt } from "node:crypto";
 import { assert, CofferError } from "../lib/index.js";
@@ -36,6 +42,7 @@ import {
 import { SnapshotWork } from "./driver-snapshots.js";
 import type { DriverEvent, DriverStatus, RaftDriverOptions } from "./driver-types.js";
 import { encodeCommand } from "./fsm-command.js";
+import { FsmFlushPolicy } from "./fsm-flush.js";
 import { WriteBatch } from "./node-db.js";
 import { NodeStorage, snapshotIdOf } from "./node-storage.js";
 import type { RaftProposer } from "./raft-backend.js";
@@ -51,6 +58,8 @@ interface PendingTransfer {
 }
 
 const inboxMessagesMax = 65_536;
+/** Unflushed FSM effects force the next batch to carry them (synced) past this many bytes. */
+const fsmUnflushedBytesMax = 8 * 1024 * 1024;
 
 export class RaftDriver implements RaftProposer {
   readonly id: NodeId;
@@ -74,6 +83,7 @@ export class RaftDriver implements RaftProposer {
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #configurationKey = "";
   readonly #snapshots: SnapshotWork;
+  readonly #fsmFlush: FsmFlushPolicy;
   #syncedWrites = 0;
   #entriesPersisted = 0;
   #failure: unknown;
@@ -106,6 +116,12 @@ export class RaftDriver implements RaftProposer {
       onTaken: (index, term) => this.#emit({ type: "snapshot", index, term, installed: false }),
       onError: (error) => this.#emit({ type: "warning", error }),
       stopped: () => this.#stopped(),
+    });
+    this.#fsmFlush = new FsmFlushPolicy({
+      fsm: storage.fsm,
+      delayMs: options.fsmFlushDelayMs ?? 10,
+      bytesMax: fsmUnflushedBytesMax,
+      wake: () => this.#schedule(),
     });
     this.#coreStatus = this.#core.status();
   }
@@ -255,6 +271,11 @@ export class RaftDriver implements RaftProposer {
         if (this.#stopped()) return;
         if (!this.#core.hasReady()) {
           this.#coreStatus = this.#core.status();
+          if (this.#fsmFlush.due) {
+            await this.#flushFsm();
+            continue;
+          }
+          this.#fsmFlush.armIfIdle();
           return;
         }
         const ready = this.#core.ready();
@@ -305,9 +326,7 @@ export class RaftDriver implements RaftProposer {
       log.stageCompact(batch, toLogIndex(compactTo));
       this.#snapshots.pendingCompaction = undefined;
     }
-    const applyInBatch = ready.snapshot ? [] : ready.committedEntries;
-    fsm.stageApply(batch, applyInBatch);
-    const sync = ready.mustSync || applyInBatch.length > 0;
+    const sync = this.#fsmFlush.stageWith(ready, batch) || ready.mustSync;
     // A leader's appends travel while it writes them (thesis §10.2.1; raft/ready.ts step 0).
     for (const message of ready.messagesBeforePersist) this.#transport.send(message);
     try {
@@ -329,9 +348,20 @@ export class RaftDriver implements RaftProposer {
       assert(meta.index === ready.snapshot.meta.index, "restored the snapshot the core installed");
       this.#snapshots.lastIndex = meta.index;
       this.#emit({ type: "snapshot", index: meta.index, term: meta.term, installed: true });
-      if (ready.committedEntries.length > 0) await fsm.apply(ready.committedEntries, { sync: true });
     }
+    // Committed means durable in a majority of logs: callers may be told once it is applied in memory.
+    fsm.applyInMemory(ready.committedEntries);
     return membershipMayChange;
+  }
+
+  /** Writes the FSM effects applied in memory, with the hard state that commits them, in a synced batch of their own. */
+  async #flushFsm(): Promise<void> {
+    const { stable, db } = this.#storage;
+    const batch = new WriteBatch();
+    if (!this.#fsmFlush.stageAlone(batch)) return;
+    stable.stageHardState(batch, stable.hardState());
+    await db.write(batch, { sync: true });
+    this.#syncedWrites += 1;
   }
 
   /** Settles callers once the core has advanced, so what they observe next (status) is current. */
@@ -428,7 +458,7 @@ export class RaftDriver implements RaftProposer {
   }
 
   #hasInput(): boolean {
-    return this.#calls.length > 0 || this.#inbox.length > 0 || this.#ticksDue > 0;
+    return this.#calls.length > 0 || this.#inbox.length > 0 || this.#ticksDue > 0 || this.#fsmFlush.due;
   }
 
   #stopped(): boolean {
@@ -458,7 +488,12 @@ export class RaftDriver implements RaftProposer {
 
   async #shutdown(): Promise<void> {
     clearInterval(this.#timer);
+    this.#fsmFlush.cancel();
     await this.#round;
+    // Not needed for safety (the log replays them), but a clean stop leaves the FSM current on disk.
+    if (this.#failure === undefined) {
+      await this.#flushFsm().catch((error: unknown) => this.#emit({ type: "warning", error }));
+    }
     await this.#snapshots.idle();
     this.#rejectAll(this.#stoppedError());
     await this.#transport.close();

@@ -2,6 +2,7 @@ import { join } from "node:path";
 import fc from "fast-check";
 import t from "tap";
 import type { TransactionOp } from "../physical/index.js";
+import { childOf, compareKeys } from "../physical/index.js";
 import type { Entry } from "../raft/index.js";
 import { encodeConfigEntry, toLogIndex, toTerm } from "../raft/index.js";
 import { utf8 } from "./bytes.js";
@@ -233,3 +234,91 @@ async function countDataKeys(db: NodeDatabase): Promise<number> {
   await iterator.close();
   return count;
 }
+
+t.test("applied in memory: reads see it at once; a flush writes it whole, with its applied index", async (t) => {
+  const path = join(tempDir(t, "fsm-overlay"), "db");
+  let db = await NodeDatabase.open(path);
+  let fsm = await Fsm.open(db);
+  await fsm.apply([command(1, [put("a", "1"), put("dir/x", "2"), put("dir/y", "3")])], { sync: true });
+  fsm.applyInMemory([command(2, [del("dir/x"), del("dir/y"), put("b", "4")], 2)]);
+  t.same(fsm.applied(), { index: 2, term: 2 }, "reads see entry 2");
+  t.same(fsm.writtenApplied(), { index: 1, term: 1 }, "LevelDB holds entry 1");
+  t.ok(fsm.hasUnflushed());
+  t.equal(await fsm.get("dir/x"), undefined, "a delete in memory hides the written value");
+  t.equal(text(await fsm.get("b")), "4");
+  t.same(await fsm.list(""), ["a", "b"], "the sub-tree whose keys are all deleted in memory is gone");
+  const value = await fsm.get("b");
+  value?.fill(0);
+  t.equal(text(await fsm.get("b")), "4", "a caller mutating what it read changes nothing");
+
+  // A later apply between staging a flush and its write stays in memory.
+  const batch = new WriteBatch();
+  t.ok(fsm.stageFlush(batch));
+  fsm.applyInMemory([command(3, [put("b", "5")], 2)]);
+  await db.write(batch, { sync: true });
+  t.same(fsm.writtenApplied(), { index: 2, term: 2 });
+  t.equal(text(await fsm.get("b")), "5", "the newer value, still in memory, wins");
+  t.ok(fsm.hasUnflushed());
+  t.throws(() => fsm.stageApply(new WriteBatch(), [command(4, [])]), { message: /flush them first/ });
+
+  // Closed without the last flush, as in a crash: the written state is entry 2's, exactly.
+  await db.close();
+  db = await NodeDatabase.open(path);
+  fsm = await Fsm.open(db);
+  t.same(fsm.applied(), { index: 2, term: 2 });
+  t.equal(text(await fsm.get("b")), "4");
+  t.same(await fsm.list(""), ["a", "b"]);
+  await db.close();
+});
+
+t.test("get and list over memory and LevelDB agree with a plain model, whatever is flushed when", async (t) => {
+  const dir = tempDir(t, "fsm-model");
+  let run = 0;
+  const key = fc.constantFrom("a", "a/b", "a/c", "a/b/c", "a-", "a0", "b", "é", "b/x/y", "ab", "\u{1F600}");
+  const op = fc.oneof(
+    fc.record({ type: fc.constant("put" as const), key, value: fc.constantFrom("1", "2", "3") }),
+    fc.record({ type: fc.constant("delete" as const), key }),
+  );
+  const step = fc.record({ ops: fc.array(op, { minLength: 1, maxLength: 4 }), flush: fc.boolean() });
+  await fc.assert(
+    fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 12 }), async (steps) => {
+      const db = await NodeDatabase.open(join(dir, String(run++)));
+      try {
+        const fsm = await Fsm.open(db);
+        const model = new Map<string, string>();
+        let index = 0;
+        for (const { ops, flush } of steps) {
+          fsm.applyInMemory([
+            command(
+              ++index,
+              ops.map((item) => (item.type === "put" ? put(item.key, item.value) : del(item.key))),
+            ),
+          ]);
+          for (const item of ops) {
+            if (item.type === "put") model.set(item.key, item.value);
+            else model.delete(item.key);
+          }
+          if (flush) {
+            const batch = new WriteBatch();
+            fsm.stageFlush(batch);
+            await db.write(batch, { sync: false });
+          }
+          for (const prefix of ["", "a", "a/", "a/b/", "b/", "z"]) {
+            const expected = new Set<string>();
+            for (const stored of model.keys()) if (stored.startsWith(prefix)) expected.add(childOf(prefix, stored));
+            const listed = await fsm.list(prefix);
+            if (JSON.stringify(listed) !== JSON.stringify([...expected].sort(compareKeys))) return false;
+          }
+          for (const stored of ["a", "a/b", "b", "é", "\u{1F600}"]) {
+            if (text(await fsm.get(stored)) !== model.get(stored)) return false;
+          }
+        }
+        return true;
+      } finally {
+        await db.close();
+      }
+    }),
+    { numRuns: 60 },
+  );
+  t.pass("60 random histories agree");
+});

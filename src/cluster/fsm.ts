@@ -14,15 +14,39 @@
  *    configuration. A crash before that switch leaves the old state whole;
  *    the half-written generation is unreachable and cleared on open.
  *
- * Reads (`get`, `list`) see only what a written batch made visible. They are
- * local: linearizability is the caller's business (readIndex first).
+ * Applying committed entries goes to memory first (`applyInMemory`, an
+ * overlay of pending puts and deletes, fsm-overlay.ts): the driver
+ * acknowledges a proposal once it is committed and applied there, and writes
+ * the overlay (`stageFlush`) in a later synced batch, together with its log
+ * append when it has one. Why that loses nothing:
+ *  - an entry is acknowledged only once committed: synced in the Raft logs
+ *    of a majority, the leader's own copy counting only once synced. The FSM
+ *    is a function of the log, so the overlay is a cache of it;
+ *  - the overlay is written only in synced batches, its effects together
+ *    with the applied index they reach, so LevelDB always holds the exact
+ *    state after some applied index A (the state after A, never a mixture):
+ *    an unsynced batch could vanish on power loss while a later synced one
+ *    survives (LevelDB does not sync a log file it rotates away from), so no
+ *    FSM write is ever unsynced;
+ *  - after any crash (kill -9 or power loss) the overlay is gone and the FSM
+ *    is at A; the entries after A are still in the log (compaction never
+ *    passes a snapshot, which is taken from the written state, so never
+ *    passes A) and are applied again, in order, on open up to the stored
+ *    commit index and by the core beyond it. Puts and deletes replayed in
+ *    order over the state after A give exactly the state after each later
+ *    index: nothing is applied twice or skipped.
+ *
+ * Reads (`get`, `list`) see the overlay over what written batches made
+ * visible. They are local: linearizability is the caller's business
+ * (readIndex first).
  */
 import { assert, CofferError, limits } from "../lib/index.js";
-import { childOf } from "../physical/index.js";
+import { childOf, compareKeys } from "../physical/index.js";
 import type { Configuration, Entry, SnapshotMeta } from "../raft/index.js";
 import { decodeConfigEntry, toLogIndex, toTerm } from "../raft/index.js";
 import { ByteReader, ByteWriter, concatBytes, fromUtf8, startsWithBytes, utf8 } from "./bytes.js";
 import { decodeCommand } from "./fsm-command.js";
+import { FsmOverlay } from "./fsm-overlay.js";
 import {
   appliedKey,
   configurationKey,
@@ -91,11 +115,15 @@ function decodeGeneration(bytes: Uint8Array): number {
 export class Fsm {
   readonly #db: NodeDatabase;
   #generation: number;
-  /** What written batches made visible. */
+  /** What written batches made visible (durable once synced; every FSM batch is). */
   #applied: LogPosition;
   #configuration: ConfigurationAt;
   /** What staged batches will make visible: entries are checked against it. */
   #stagedApplied: LogPosition;
+  readonly #overlay = new FsmOverlay();
+  /** What reads see: the written state with the overlay over it. */
+  #visibleApplied: LogPosition;
+  #visibleConfiguration: ConfigurationAt;
   #restoring = false;
 
   private constructor(db: NodeDatabase, generation: number, applied: LogPosition, configuration: ConfigurationAt) {
@@ -104,6 +132,8 @@ export class Fsm {
     this.#applied = applied;
     this.#stagedApplied = applied;
     this.#configuration = configuration;
+    this.#visibleApplied = applied;
+    this.#visibleConfiguration = configuration;
   }
 
   static async open(db: NodeDatabase): Promise<Fsm> {
@@ -122,13 +152,89 @@ export class Fsm {
     return new Fsm(db, generation, applied, configuration);
   }
 
-  /** The last entry whose effects are visible (and durable once its batch was synced). */
+  /** The last entry whose effects reads see (in the overlay or written). */
   applied(): LogPosition {
+    return this.#visibleApplied;
+  }
+
+  /** The last entry whose effects are written to LevelDB (a restart begins here). */
+  writtenApplied(): LogPosition {
     return this.#applied;
   }
 
   configuration(): ConfigurationAt {
-    return this.#configuration;
+    return this.#visibleConfiguration;
+  }
+
+  /** Whether applied effects wait in memory for a flush. */
+  hasUnflushed(): boolean {
+    return this.#visibleApplied.index > this.#applied.index;
+  }
+
+  /** Memory the unflushed effects hold. */
+  get unflushedBytes(): number {
+    return this.#overlay.bytes;
+  }
+
+  /**
+   * Applies committed `entries` (in log order, continuing from what reads
+   * see) to memory: reads see them at once; `stageFlush` writes them.
+   * Entries at or below the applied index are skipped.
+   */
+  applyInMemory(entries: readonly Entry[]): void {
+    assert(!this.#restoring, "no apply during a restore");
+    let last = this.#visibleApplied;
+    for (const entry of entries) {
+      if (entry.index <= last.index) continue;
+      assert(entry.index === last.index + 1, `apply of entry ${entry.index} after ${last.index} skips entries`);
+      if (entry.kind === "normal") {
+        for (const op of decodeCommand(entry.data, `raft entry ${entry.index}`)) {
+          if (op.type === "put") this.#overlay.put(op.key, op.value);
+          else this.#overlay.delete(op.key);
+        }
+      } else {
+        this.#visibleConfiguration = {
+          index: entry.index,
+          configuration: decodeConfigEntry(entry.data).configuration,
+        };
+      }
+      last = { index: entry.index, term: entry.term };
+    }
+    this.#visibleApplied = last;
+  }
+
+  /**
+   * Stages everything applied in memory into `batch`, which must be written
+   * synced: the effects, the applied index they reach and the configuration,
+   * together. Returns false (staging nothing) when nothing is unflushed. Once
+   * the batch is written the flushed effects leave the overlay (reads then
+   * find them in LevelDB).
+   */
+  stageFlush(batch: WriteBatch): boolean {
+    assert(!this.#restoring, "no flush during a restore");
+    if (!this.hasUnflushed()) return false;
+    assert(this.#stagedApplied.index === this.#applied.index, "one FSM batch in flight at a time");
+    const effects = this.#overlay.stage();
+    const applied = this.#visibleApplied;
+    const configuration = this.#visibleConfiguration;
+    const generation = this.#generation;
+    for (const [key, effect] of effects) {
+      if (effect.value === undefined) batch.del(fsmDataKey(generation, key));
+      else batch.put(fsmDataKey(generation, key), effect.value);
+    }
+    batch.put(appliedKey, encodePosition(applied));
+    if (configuration.index > this.#configuration.index) {
+      batch.put(configurationKey, encodeConfigurationAt(configuration));
+    }
+    this.#stagedApplied = applied;
+    batch.onWritten(() => {
+      // A restore in between replaced everything (and cleared the overlay): nothing to settle.
+      if (this.#generation !== generation) return;
+      if (applied.index > this.#applied.index) this.#applied = applied;
+      if (configuration.index > this.#configuration.index) this.#configuration = configuration;
+      this.#overlay.settle(effects);
+    });
+    return true;
   }
 
   /**
@@ -139,6 +245,7 @@ export class Fsm {
    */
   stageApply(batch: WriteBatch, entries: readonly Entry[]): void {
     assert(!this.#restoring, "no apply during a restore");
+    assert(!this.hasUnflushed(), "stageApply with effects in memory: flush them first");
     let last = this.#stagedApplied;
     let configuration: ConfigurationAt | undefined;
     for (const entry of entries) {
@@ -162,39 +269,62 @@ export class Fsm {
     batch.onWritten(() => {
       if (last.index > this.#applied.index) this.#applied = last;
       if (configuration && configuration.index > this.#configuration.index) this.#configuration = configuration;
+      if (last.index > this.#visibleApplied.index) this.#visibleApplied = last;
+      if (configuration && configuration.index > this.#visibleConfiguration.index) {
+        this.#visibleConfiguration = configuration;
+      }
     });
   }
 
-  /** Applies `entries` in a batch of their own (tests, and drivers that do not group writes). */
+  /** Applies `entries` and writes them in a batch of their own (recovery on open, tests). */
   async apply(entries: readonly Entry[], options: { readonly sync: boolean }): Promise<void> {
+    this.applyInMemory(entries);
     const batch = new WriteBatch();
-    this.stageApply(batch, entries);
+    this.stageFlush(batch);
     await this.#db.write(batch, options);
   }
 
   async get(key: string): Promise<Uint8Array | undefined> {
+    const pending = this.#overlay.lookup(key);
+    // A copy, as LevelDB hands out: the caller may mutate it, the overlay must not change.
+    if (pending) return pending.value?.slice();
+    // Not pending now; a flush that wrote it removed it from the overlay only after LevelDB had it.
     return this.#db.get(fsmDataKey(this.#generation, key));
   }
 
-  /** Immediate children of `prefix`, as physical.Backend.list answers. */
+  /**
+   * Immediate children of `prefix`, as physical.Backend.list answers, in
+   * UTF-8 byte order: LevelDB's keys with the overlay's puts and deletes
+   * over them. The overlay is copied in the same synchronous step that opens
+   * the iterator (which reads a LevelDB snapshot), so the two agree.
+   */
   async list(prefix: string): Promise<string[]> {
     const generation = this.#generation;
+    const pending = this.#overlay.under(prefix);
+    const deleted = new Set<string>();
+    for (const [key, effect] of pending) if (effect.value === undefined) deleted.add(key);
     const prefixBytes = concatBytes(fsmDataPrefix(generation), utf8(prefix));
-    const children: string[] = [];
+    const children = new Set<string>();
     const iterator = this.#db.iterateKeys({ gte: prefixBytes, lt: fsmGenerationRange(generation).lt });
     try {
       for (;;) {
         const key = await iterator.next();
         if (key === undefined || !startsWithBytes(key, prefixBytes)) break;
-        const child = childOf(prefix, fromUtf8(key.subarray(fsmDataPrefixBytes)));
-        children.push(child);
+        const path = fromUtf8(key.subarray(fsmDataPrefixBytes));
+        // A key deleted in memory is no child; a sibling under the same sub-tree may still make one.
+        if (deleted.has(path)) continue;
+        const child = childOf(prefix, path);
+        children.add(child);
         // Skip the whole sub-tree: "dir0" sorts right after every "dir/...".
         if (child.endsWith("/")) iterator.seek(fsmDataKey(generation, `${prefix}${child.slice(0, -1)}0`));
       }
     } finally {
       await iterator.close();
     }
-    return children;
+    // LevelDB lists in byte order already; only children the overlay adds need sorting in.
+    const listed = children.size;
+    for (const [key, effect] of pending) if (effect.value !== undefined) children.add(childOf(prefix, key));
+    return children.size === listed ? [...children] : [...children].sort(compareKeys);
   }
 
   /**
@@ -286,6 +416,10 @@ export class Fsm {
         this.#applied = applied;
         this.#stagedApplied = applied;
         this.#configuration = configuration;
+        // Whatever was applied in memory lies below the snapshot (it is only installed past our commit index).
+        this.#overlay.clear();
+        this.#visibleApplied = applied;
+        this.#visibleConfiguration = configuration;
       });
       await this.#db.write(batch, { sync: true });
       // The old generation is unreachable now; reads already in flight hold their own LevelDB snapshot.

@@ -121,3 +121,30 @@ t.test("a log compacted with no snapshot to cover it is refused", async (t) => {
   t.throws(() => storage.initialState(), { code: "internal", message: /no snapshot covers it/ });
   await storage.close();
 });
+
+t.test("open applies again the committed entries the FSM held only in memory when the process died", async (t) => {
+  const dataDir = tempDir(t, "storage-replay");
+  let storage = await NodeStorage.open({ dataDir, bootstrap: configuration });
+  const entries = [put("a", "1"), put("b", "2"), put("c", "3")].map((op, offset) => ({
+    index: toLogIndex(2 + offset),
+    term: toTerm(1),
+    kind: "normal" as const,
+    data: encodeCommand([op]),
+  }));
+  const batch = new WriteBatch();
+  storage.log.stageAppend(batch, entries);
+  // Entries 1..3 committed; 4 is in the log but not (as far as this server knows) committed.
+  storage.stable.stageHardState(batch, { term: toTerm(1), votedFor: "", commit: toLogIndex(3) });
+  await storage.db.write(batch, { sync: true });
+  storage.fsm.applyInMemory(storage.entries(toLogIndex(1), toLogIndex(4), 1 << 20));
+  t.equal(text(await storage.fsm.get("b")), "2", "applied in memory");
+  t.equal(storage.fsm.writtenApplied().index, 0, "and not written");
+  await storage.close();
+
+  storage = await NodeStorage.open({ dataDir });
+  t.same(storage.fsm.writtenApplied(), { index: 3, term: 1 }, "written on open, up to the stored commit index");
+  t.equal(text(await storage.fsm.get("a")), "1");
+  t.equal(text(await storage.fsm.get("b")), "2");
+  t.equal(await storage.fsm.get("c"), undefined, "an entry not known to be committed is left to Raft");
+  await storage.close();
+});

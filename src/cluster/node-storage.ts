@@ -5,19 +5,26 @@
  *
  * Recovery on open: if the FSM is behind the log's start (a crash after the
  * log was reset to a received snapshot but before the FSM was restored from
- * it), the FSM is restored from the snapshot the log starts at. Anything
- * else out of order is corruption and refuses to open.
+ * it), the FSM is restored from the snapshot the log starts at. Then the
+ * committed entries the FSM had applied only in memory before a crash (up
+ * to the stored commit index) are applied again and written, so even a
+ * server that stays sealed (reading its FSM without running Raft) sees every
+ * write it acknowledged. Anything else out of order is corruption and
+ * refuses to open.
  */
 import { join } from "node:path";
 import { CofferError } from "../lib/index.js";
 import type { Configuration, InitialState, LogIndex, LogStorage, Snapshot, SnapshotMeta } from "../raft/index.js";
-import { bootstrapLog, emptySnapshotMeta } from "../raft/index.js";
+import { bootstrapLog, emptySnapshotMeta, toLogIndex } from "../raft/index.js";
 import { fromUtf8, utf8 } from "./bytes.js";
 import { Fsm } from "./fsm.js";
 import { LogStore, type LogStoreOptions } from "./log-store.js";
 import { NodeDatabase, WriteBatch } from "./node-db.js";
 import { SnapshotStore, type StoredSnapshot } from "./snapshot-store.js";
 import { StableStore } from "./stable-store.js";
+
+/** Bytes of log entries applied per batch when replaying on open. */
+const replayBatchBytes = 1024 * 1024;
 
 export interface NodeStorageOptions extends LogStoreOptions {
   readonly dataDir: string;
@@ -90,7 +97,7 @@ export class NodeStorage implements LogStorage {
         `FSM applied ${applied.index} beyond the log's last index ${this.log.lastIndex()}`,
       );
     }
-    if (applied.index >= start.index) return;
+    if (applied.index >= start.index) return this.#replayCommitted();
     const snapshot = this.latestUsableSnapshot();
     if (!snapshot) {
       throw new CofferError(
@@ -99,6 +106,17 @@ export class NodeStorage implements LogStorage {
       );
     }
     await this.fsm.restore(this.snapshots.read(snapshot.id));
+    await this.#replayCommitted();
+  }
+
+  /** Applies (and writes, synced) the stored committed entries the FSM's written state lacks. */
+  async #replayCommitted(): Promise<void> {
+    const commit = Math.min(this.stable.hardState().commit, this.log.lastIndex());
+    for (let next = this.fsm.applied().index + 1; next <= commit; ) {
+      const page = this.log.entries(toLogIndex(next), toLogIndex(commit + 1), replayBatchBytes);
+      await this.fsm.apply(page, { sync: true });
+      next += page.length;
+    }
   }
 
   /**
