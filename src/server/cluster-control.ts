@@ -13,6 +13,16 @@ import {
 } from "../cluster/index.js";
 import type { ClusterControl, ClusterStatus, LeadershipChange } from "../core/index.js";
 
+/**
+ * TEST-ONLY, UNSAFE: `COFFER_UNSAFE_STALE_READS=1` in the environment at
+ * start-up makes the active read its local state without a readIndex round,
+ * so an active cut off from the others serves stale reads until it notices.
+ * It exists so the chaos tests (cluster-test/chaos) can show that their
+ * linearizability checker catches such a bug. Never set it in production.
+ */
+const unsafeStaleReads = process.env.COFFER_UNSAFE_STALE_READS === "1";
+if (unsafeStaleReads) process.emitWarning("COFFER_UNSAFE_STALE_READS=1: the active skips readIndex (test-only, unsafe)");
+
 export class RaftClusterControl implements ClusterControl {
   readonly nodeId: string;
   readonly clusterAddress: string;
@@ -94,7 +104,7 @@ export class RaftClusterControl implements ClusterControl {
   }
 
   setLinearizableReads(on: boolean): void {
-    this.storage.setLinearizableReads(on);
+    this.storage.setLinearizableReads(on && !unsafeStaleReads);
   }
 
   addNonVoter(id: string, address: string): Promise<{ index: number }> {
