@@ -33,6 +33,8 @@ export class FsmFlushPolicy {
   readonly #options: FsmFlushOptions;
   #timer: NodeJS.Timeout | undefined;
   #due = false;
+  /** When the driver was first seen idle with effects unflushed since the last flush (undefined: not yet). */
+  #unflushedSinceMs: number | undefined;
 
   constructor(options: FsmFlushOptions) {
     this.#options = options;
@@ -43,7 +45,7 @@ export class FsmFlushPolicy {
     const { fsm, bytesMax } = this.#options;
     if (!ready.mustSync && fsm.unflushedBytes < bytesMax) return false;
     const staged = fsm.stageFlush(batch);
-    if (staged) this.#due = false;
+    if (staged) this.#flushed();
     return staged;
   }
 
@@ -54,18 +56,44 @@ export class FsmFlushPolicy {
 
   /** Stages a batch of the effects alone (the caller adds the hard state and writes it synced). */
   stageAlone(batch: WriteBatch): boolean {
-    this.#due = false;
+    this.#flushed();
     return this.#options.fsm.stageFlush(batch);
   }
 
-  /** The driver went idle: start the delay if effects wait in memory and no timer runs. */
+  /**
+   * The driver went idle: start counting if effects wait in memory. Under
+   * steady load every round's fsync carries the previous rounds' effects, so
+   * the count restarts each time and the delay never runs out.
+   */
   armIfIdle(): void {
-    if (this.#timer !== undefined || !this.#options.fsm.hasUnflushed()) return;
+    if (!this.#options.fsm.hasUnflushed()) return;
+    this.#unflushedSinceMs ??= Date.now();
+    if (this.#timer === undefined) this.#arm(this.#options.delayMs);
+  }
+
+  #arm(delayMs: number): void {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
+      if (!this.#options.fsm.hasUnflushed()) {
+        this.#unflushedSinceMs = undefined;
+        return;
+      }
+      const nowMs = Date.now();
+      // Flushed meanwhile and busy since: count from now.
+      this.#unflushedSinceMs ??= nowMs;
+      const waitedMs = nowMs - this.#unflushedSinceMs;
+      if (waitedMs < this.#options.delayMs) {
+        this.#arm(this.#options.delayMs - waitedMs);
+        return;
+      }
       this.#due = true;
       this.#options.wake();
-    }, this.#options.delayMs);
+    }, delayMs);
+  }
+
+  #flushed(): void {
+    this.#due = false;
+    this.#unflushedSinceMs = undefined;
   }
 
   cancel(): void {
