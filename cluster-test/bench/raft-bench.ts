@@ -13,8 +13,10 @@
  *    afterwards), the same load through etcd's gRPC KV.Put on the leader:
  *    puts/s, p50/p99, puts per WAL fsync on the leader.
  *
- * Then Coffer/etcd ratios. Both replicate each write to three members on the
- * same disk before answering. Differences to keep in mind: Coffer's load is
+ * Both clusters run side by side; each phase alternates one-second slices
+ * of the same load between them, so noise from a shared machine falls on
+ * both. Then Coffer/etcd ratios. Both replicate each write to three members
+ * on the same disk before answering. Differences to keep in mind: Coffer's load is
  * proposed in the leader's process (no client hop), etcd's crosses a
  * loopback gRPC call; Coffer's three servers share one Node.js thread, etcd's
  * are three multi-threaded processes.
@@ -29,7 +31,7 @@ import { TestCluster } from "../../src/cluster/cluster-harness.js";
 import { NodeDatabase, WriteBatch } from "../../src/cluster/index.js";
 import { EtcdCluster } from "./etcd-cluster.js";
 import { EtcdKvClient } from "./etcd-kv-client.js";
-import { type LoadResult, runLoad } from "./load.js";
+import { LoadRecorder, type LoadResult } from "./load.js";
 
 const { values: args } = parseArgs({
   options: {
@@ -88,64 +90,79 @@ async function levelDbSyncedRate(): Promise<number> {
   return count / (durationMs / 1000);
 }
 
-async function cofferPhases(): Promise<{ one: PhaseResult; many: PhaseResult }> {
+/** One system under load: where its writes go, and its leader's counters for writes per fsync. */
+interface Target {
+  readonly name: string;
+  write(key: string, value: Uint8Array): Promise<void>;
+  /** Writes persisted and synced writes done so far on the leader. */
+  counters(): Promise<{ readonly writes: number; readonly syncs: number }>;
+  close(): Promise<void>;
+}
+
+async function cofferTarget(): Promise<Target> {
   const dir = join(root, "coffer");
   mkdirSync(dir);
   const cluster = await TestCluster.start(dir, 3, { tickMs: 50 });
-  try {
-    const value = new Uint8Array(valueBytes).fill(7);
-    async function phase(concurrency: number, label: string, durationMs: number): Promise<PhaseResult> {
-      const leader = await cluster.waitForLeader();
-      const before = leader.status();
-      const result = await runLoad(concurrency, durationMs, async (worker, sequence) => {
-        await leader.propose([{ type: "put", key: `bench/${label}/${worker}/${sequence}`, value }]);
-      });
-      const after = leader.status();
-      const entries = after.entriesPersisted - before.entriesPersisted;
-      return { ...result, writesPerSync: entries / Math.max(1, after.syncedWrites - before.syncedWrites) };
-    }
-    await phase(8, "warmup", warmupMs);
-    const one = await phase(1, "p1", phaseMs);
-    const many = await phase(64, "p64", phaseMs);
-    return { one, many };
-  } finally {
-    await cluster.close();
-  }
+  const leader = await cluster.waitForLeader();
+  return {
+    name: "Coffer",
+    write: async (key, value) => {
+      await leader.propose([{ type: "put", key, value }]);
+    },
+    counters: async () => {
+      const status = leader.status();
+      return { writes: status.entriesPersisted, syncs: status.syncedWrites };
+    },
+    close: () => cluster.close(),
+  };
 }
 
-async function etcdPhases(binary: string): Promise<{ one: PhaseResult; many: PhaseResult }> {
+async function etcdTarget(binary: string): Promise<Target> {
   const cluster = await EtcdCluster.start(root, binary);
-  try {
-    const leader = await cluster.leaderAddress();
-    const client = new EtcdKvClient(leader);
-    try {
-      const value = new Uint8Array(valueBytes).fill(7);
-      async function phase(concurrency: number, label: string, durationMs: number): Promise<PhaseResult> {
-        const fsyncsBefore = await cluster.walFsyncs(leader);
-        let firstRevision = Number.POSITIVE_INFINITY;
-        let lastRevision = 0;
-        const result = await runLoad(concurrency, durationMs, async (worker, sequence) => {
-          const revision = await client.put(encoder.encode(`bench/${label}/${worker}/${sequence}`), value);
-          firstRevision = Math.min(firstRevision, revision);
-          lastRevision = Math.max(lastRevision, revision);
-        });
-        const fsyncs = (await cluster.walFsyncs(leader)) - fsyncsBefore;
-        // Each put is one revision: a check that every answer was a real, distinct write.
-        if (lastRevision - firstRevision + 1 !== result.operations) {
-          throw new Error(`etcd: ${result.operations} puts answered but revisions ${firstRevision}..${lastRevision}`);
-        }
-        return { ...result, writesPerSync: result.operations / Math.max(1, fsyncs) };
-      }
-      await phase(8, "warmup", warmupMs);
-      const one = await phase(1, "p1", phaseMs);
-      const many = await phase(64, "p64", phaseMs);
-      return { one, many };
-    } finally {
+  const leader = await cluster.leaderAddress();
+  const client = new EtcdKvClient(leader);
+  let revision = 0;
+  return {
+    name: "etcd",
+    write: async (key, value) => {
+      const answered = await client.put(encoder.encode(key), value);
+      revision = Math.max(revision, answered);
+    },
+    // Every put is one revision (the phase checks that against the puts answered).
+    counters: async () => ({ writes: revision, syncs: await cluster.walFsyncs(leader) }),
+    close: async () => {
       client.close();
+      await cluster.close();
+    },
+  };
+}
+
+/**
+ * Runs the same load on every target, in `slices` alternating slices (A B A
+ * B ...) so that a burst of noise from the shared machine falls on both.
+ */
+async function phase(targets: readonly Target[], concurrency: number, label: string, durationMs: number) {
+  const value = new Uint8Array(valueBytes).fill(7);
+  const runs = targets.map((target) => ({ target, recorder: new LoadRecorder(), before: target.counters() }));
+  const slices = Math.max(1, Math.round(durationMs / 1000));
+  for (let slice = 0; slice < slices; slice++) {
+    for (const { target, recorder } of runs) {
+      await recorder.slice(concurrency, durationMs / slices, (worker, sequence) =>
+        target.write(`bench/${label}/${slice}/${worker}/${sequence}`, value),
+      );
     }
-  } finally {
-    await cluster.close();
   }
+  const results: PhaseResult[] = [];
+  for (const { target, recorder, before } of runs) {
+    const result = recorder.result();
+    const [start, end] = [await before, await target.counters()];
+    const writes = end.writes - start.writes;
+    if (target.name === "etcd" && writes !== result.operations && label !== "warmup") {
+      throw new Error(`etcd: ${result.operations} puts answered but the revision moved by ${writes}`);
+    }
+    results.push({ ...result, writesPerSync: writes / Math.max(1, end.syncs - start.syncs) });
+  }
+  return results;
 }
 
 function row(name: string, result: PhaseResult, unit: string): string {
@@ -159,26 +176,36 @@ function row(name: string, result: PhaseResult, unit: string): string {
 async function main(): Promise<void> {
   console.log(`raft-bench: 3 servers each, 127.0.0.1, data in ${root}`);
   console.log(`value ${valueBytes} bytes, ${phaseMs / 1000}s per phase, node ${process.version}`);
+  const targets: Target[] = [];
   try {
     const fsyncPerSecond = rawFsyncRate();
     const levelDbPerSecond = await levelDbSyncedRate();
-    const coffer = await cofferPhases();
-    const etcd = args["no-etcd"] ? undefined : await etcdPhases(args.etcd);
+    targets.push(await cofferTarget());
+    if (!args["no-etcd"]) targets.push(await etcdTarget(args.etcd));
+    await phase(targets, 8, "warmup", warmupMs);
+    const one = await phase(targets, 1, "p1", phaseMs);
+    const many = await phase(targets, 64, "p64", phaseMs);
     console.log("");
     console.log(`${"raw fdatasync (same dir)".padEnd(26)} ${fsyncPerSecond.toFixed(0).padStart(8)} fsyncs/s`);
     console.log(`${"LevelDB synced write".padEnd(26)} ${levelDbPerSecond.toFixed(0).padStart(8)} writes/s`);
-    console.log(row("Coffer, 1 proposer", coffer.one, "/s"));
-    if (etcd) console.log(row("etcd, 1 client", etcd.one, "/s"));
-    console.log(row("Coffer, 64 proposers", coffer.many, "/s"));
-    if (etcd) console.log(row("etcd, 64 clients", etcd.many, "/s"));
-    if (etcd) {
+    for (const [results, writers] of [
+      [one, "1 writer"],
+      [many, "64 writers"],
+    ] as const) {
+      targets.forEach((target, i) => {
+        const result = results[i];
+        if (result) console.log(row(`${target.name}, ${writers}`, result, "/s"));
+      });
+    }
+    const [ours1, theirs1] = one;
+    const [ours64, theirs64] = many;
+    if (ours1 && theirs1 && ours64 && theirs64) {
       const ratio = (ours: LoadResult, theirs: LoadResult) => (ours.perSecond / theirs.perSecond).toFixed(2);
       console.log("");
-      console.log(
-        `Coffer/etcd writes per second: ${ratio(coffer.one, etcd.one)}x at 1, ${ratio(coffer.many, etcd.many)}x at 64`,
-      );
+      console.log(`Coffer/etcd writes per second: ${ratio(ours1, theirs1)}x at 1, ${ratio(ours64, theirs64)}x at 64`);
     }
   } finally {
+    for (const target of targets) await target.close();
     rmSync(root, { recursive: true, force: true });
   }
 }
