@@ -51,6 +51,8 @@ export interface ScheduleOptions {
   readonly faultMs: Readonly<Record<FaultKind, readonly [min: number, max: number]>>;
   /** No fault starts this close to the end (the cluster heals before the final checks). */
   readonly quietEndMs: number;
+  /** Partition shapes to draw from (default: all). */
+  readonly partitionShapes?: readonly PartitionShape[];
 }
 
 export const defaultFaultMs: Readonly<Record<FaultKind, readonly [number, number]>> = {
@@ -75,16 +77,16 @@ export function faultSchedule(options: ScheduleOptions): ScheduledFault[] {
       kind,
       startMs,
       durationMs: between(random, options.faultMs[kind]),
-      target: targetFor(random, kind),
+      target: targetFor(random, kind, options.partitionShapes ?? partitionShapes),
     });
     startMs += between(random, options.gapMs);
   }
   return faults;
 }
 
-function targetFor(random: Prng, kind: FaultKind): FaultTarget {
+function targetFor(random: Prng, kind: FaultKind, shapes: readonly PartitionShape[]): FaultTarget {
   const pick = random.nextUint32();
-  if (kind === "partition") return { kind: "partition", shape: random.pick(partitionShapes), pick };
+  if (kind === "partition") return { kind: "partition", shape: random.pick(shapes), pick };
   // Half the process faults hit the active: that is where they hurt.
   const role: NodeRole = random.chance(0.5) ? "active" : random.chance(0.5) ? "standby" : "any";
   return { kind: "node", role, pick };
@@ -127,4 +129,31 @@ export function parseFaultKinds(list: string): FaultKind[] {
     }
   }
   return kinds as FaultKind[];
+}
+
+export function parsePartitionShapes(list: string): PartitionShape[] {
+  const shapes = list
+    .split(",")
+    .map((shape) => shape.trim())
+    .filter(Boolean);
+  for (const shape of shapes) {
+    if (!(partitionShapes as readonly string[]).includes(shape)) {
+      throw new Error(`unknown partition shape "${shape}" (known: ${partitionShapes.join(", ")})`);
+    }
+  }
+  return shapes as PartitionShape[];
+}
+
+/** `kill=300-2000,pause=5000-7000` -> durations by kind. */
+export function parseFaultDurations(list: string): Partial<Record<FaultKind, readonly [number, number]>> {
+  const durations: Partial<Record<FaultKind, readonly [number, number]>> = {};
+  for (const item of list.split(",").filter(Boolean)) {
+    const match = /^\s*([a-z]+)=(\d+)-(\d+)\s*$/.exec(item);
+    const [kind] = parseFaultKinds(match?.[1] ?? "?");
+    const min = Number(match?.[2]);
+    const max = Number(match?.[3]);
+    if (kind === undefined || !(min <= max)) throw new Error(`bad fault duration "${item}" (want kind=MIN-MAX in ms)`);
+    durations[kind] = [min, max];
+  }
+  return durations;
 }
