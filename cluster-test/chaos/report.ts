@@ -6,7 +6,6 @@
 import type { CheckResult, Operation } from "../linearizability/index.js";
 import type { ActiveMonitor } from "./monitor.js";
 import { type FiredFault, Nemesis } from "./nemesis.js";
-import type { ChaosOptions } from "./run.js";
 import type { Check } from "./verify.js";
 import type { WorkloadCounts } from "./workload.js";
 
@@ -19,8 +18,16 @@ export interface ChaosReport {
   readonly text: string;
 }
 
+/** What the report says about how the run was set up. */
+export interface RunDescription {
+  readonly seed: number;
+  readonly durationS: number;
+  readonly faults: readonly string[];
+  readonly unsafeStaleReads?: boolean;
+}
+
 interface ReportParts {
-  readonly options: ChaosOptions;
+  readonly options: RunDescription;
   readonly network: string;
   readonly checks: readonly Check[];
   readonly linearizability: CheckResult;
