@@ -81,6 +81,7 @@ export class SimNode {
   };
 
   start(): void {
+    this.recoverFsm();
     this.lastCommit = Math.max(this.fsm.appliedIndex, this.disk.live.initialState().hardState.commit);
     this.raft = new RaftNode({
       id: this.id,
@@ -90,6 +91,23 @@ export class SimNode {
       applied: toLogIndex(this.fsm.appliedIndex),
       unsafeTestFaults: this.options.coreFaults,
     });
+  }
+
+  /**
+   * As the real server's storage does on open (NodeStorage): power failed
+   * after the log was reset to a received snapshot but before the FSM's
+   * restore was durable, so the FSM is behind the log's start. Restore it
+   * from that snapshot.
+   */
+  private recoverFsm(): void {
+    const { disk } = this;
+    if (this.fsm.appliedIndex >= disk.live.firstIndex() - 1) return;
+    const snapshot = disk.live.snapshot();
+    if (!snapshot) throw new Error(`${this.id}: FSM at ${this.fsm.appliedIndex} behind the log and no snapshot`);
+    this.fsm.restore(snapshot.data, snapshot.meta.index);
+    disk.write({ kind: "fsm", record: { appliedIndex: this.fsm.appliedIndex, hash: this.fsm.hash } });
+    disk.sync();
+    this.options.checker.recordRestore(this.id, this.fsm.appliedIndex, this.fsm.hash);
   }
 
   crash(random: Prng): void {
