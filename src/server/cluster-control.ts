@@ -21,7 +21,9 @@ import type { ClusterControl, ClusterStatus, LeadershipChange } from "../core/in
  * linearizability checker catches such a bug. Never set it in production.
  */
 const unsafeStaleReads = process.env.COFFER_UNSAFE_STALE_READS === "1";
-if (unsafeStaleReads) process.emitWarning("COFFER_UNSAFE_STALE_READS=1: the active skips readIndex (test-only, unsafe)");
+if (unsafeStaleReads) {
+  process.emitWarning("COFFER_UNSAFE_STALE_READS=1: the active skips readIndex (test-only, unsafe)");
+}
 
 export class RaftClusterControl implements ClusterControl {
   readonly nodeId: string;
