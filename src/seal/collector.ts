@@ -4,7 +4,7 @@
  * starts over at 0, as in Vault. Holds at most `shareCountMax` parts.
  */
 import { timingSafeEqual } from "node:crypto";
-import { assert, invalidRequest, newUuid } from "../lib/index.js";
+import { assert, newUuid } from "../lib/index.js";
 
 const shareCountMax = 255;
 
@@ -21,11 +21,15 @@ export class ShareCollector {
     return this.#nonce;
   }
 
-  /** Takes ownership of `part`. A share already given in this attempt is a 400 and changes nothing. */
+  /**
+   * Takes ownership of `part`. A share already given in this attempt changes
+   * nothing and is not an error: Vault ignores the repeat silently (an
+   * operator pasting the same key twice just sees the progress unchanged).
+   */
   add(part: Uint8Array): void {
     if (this.#parts.some((existing) => sameBytes(existing, part))) {
       part.fill(0);
-      throw invalidRequest("given key has already been provided during this unseal operation");
+      return;
     }
     assert(this.#parts.length < shareCountMax, "more shares collected than any threshold allows");
     if (this.#parts.length === 0) this.#nonce = newUuid();
