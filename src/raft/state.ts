@@ -92,9 +92,23 @@ export class RaftState {
     return voterIds(this.configuration());
   }
 
-  /** Only a voter in the configuration in effect may campaign or lead. */
+  /**
+   * Whether we may campaign. A voter of the configuration in effect may. So
+   * may a voter that the newest change removed or demoted while that change
+   * is not known to be committed (thesis §4.2.2, Figure 4.6): until it
+   * commits we may be the only server that can be elected, since the others
+   * may lack the change and so have shorter logs that we refuse to vote for.
+   * Our own vote then counts nowhere: elections count by the newest
+   * configuration, which leaves us out. Every config entry but the newest in
+   * any log is committed (a leader proposes a change only after the one
+   * before and an entry of its term commit), so the configuration before the
+   * newest is the committed one.
+   */
   isPromotable(): boolean {
-    return isVoter(this.configuration(), this.id);
+    const latest = this.history.latest();
+    if (isVoter(latest.configuration, this.id)) return true;
+    if (latest.index <= this.log.committed) return false;
+    return isVoter(this.history.at(latest.index - 1).configuration, this.id);
   }
 
   hardState(): HardState {
