@@ -21,6 +21,12 @@ export interface UnsafeTestFaults {
    * unsynced copy supports can reach a follower).
    */
   readonly countUnpersistedSelfMatch?: boolean;
+  /**
+   * Commit an entry of an earlier term as soon as a quorum holds it, without
+   * waiting for an entry of the leader's own term (breaks Raft §5.4.2, the
+   * situation of Figure 8: a later leader may still overwrite such an entry).
+   */
+  readonly commitOlderTermsByCounting?: boolean;
 }
 
 export interface RaftNodeOptions {

@@ -140,6 +140,14 @@ t.test("§5.4.2 Figure 8: a leader does not commit an earlier term's entry by co
   t.equal(leader.node.status().commit, 3, "committing 4/3 commits everything before it");
 });
 
+t.test("the deliberate fault commitOlderTermsByCounting breaks exactly that rule (for the simulator)", async (t) => {
+  const leader = makeLeader({ id: "1", terms: [2], term: 3, faults: { commitOlderTermsByCounting: true } });
+  drain(leader);
+  const ack = { type: "appendEntriesResponse", from: "2", to: "1", term: toTerm(4), reject: false } as const;
+  leader.node.step({ ...ack, index: toLogIndex(2), hintIndex: toLogIndex(0), hintTerm: toTerm(0) });
+  t.equal(leader.node.status().commit, 2, "2/2 is committed by counting replicas, before 4/3");
+});
+
 /** A 3-voter leader whose follower 2 is in the replicate state and follower 3 never answers. */
 function replicatingLeader(config: FixtureOptions["config"] = {}, faults: UnsafeTestFaults = {}): Fixture {
   const leader = makeLeader({ id: "1", config, faults });

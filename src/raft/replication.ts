@@ -25,7 +25,12 @@ export function appendAsLeader(state: RaftState, entries: readonly Omit<Entry, "
 
 /** Leader: commit what a quorum of voters holds, if it is of our term (Raft §5.4.2). */
 export function maybeCommit(state: RaftState): boolean {
-  return state.log.maybeCommit(state.quorumMatch(), state.term);
+  const quorumMatch = state.quorumMatch();
+  if (state.faults.commitOlderTermsByCounting === true && quorumMatch > state.log.committed) {
+    state.log.commitTo(quorumMatch);
+    return true;
+  }
+  return state.log.maybeCommit(quorumMatch, state.term);
 }
 
 /**
