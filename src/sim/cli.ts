@@ -12,6 +12,7 @@ const faults: Record<string, SeedOptions> = {
   grantVotesIgnoringLog: { coreFaults: { grantVotesIgnoringLog: true } },
   ackBeforeSync: { driverFaults: { ackBeforeSync: true } },
   countUnpersistedSelfMatch: { coreFaults: { countUnpersistedSelfMatch: true } },
+  commitOlderTermsByCounting: { coreFaults: { commitOlderTermsByCounting: true } },
 };
 
 function main(): number {

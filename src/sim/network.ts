@@ -32,6 +32,8 @@ export type Delivery =
 
 export class SimNetwork {
   private readonly blocked = new Set<string>();
+  /** Directed links that lose messages more often than the network at large: link -> loss rate. */
+  private readonly lossy = new Map<string, number>();
 
   constructor(
     private readonly random: Prng,
@@ -46,8 +48,16 @@ export class SimNetwork {
     return this.blocked.has(`${from}>${to}`);
   }
 
+  /** Heals partitions and lossy links. */
   heal(): void {
     this.blocked.clear();
+    this.lossy.clear();
+  }
+
+  /** Makes the link `from` -> `to` lose this share of its messages (0 restores it). */
+  setLinkLoss(from: NodeId, to: NodeId, rate: number): void {
+    if (rate > 0) this.lossy.set(`${from}>${to}`, rate);
+    else this.lossy.delete(`${from}>${to}`);
   }
 
   /** Splits servers into groups that cannot talk to each other. */
@@ -68,7 +78,8 @@ export class SimNetwork {
   plan(from: NodeId, to: NodeId): Delivery {
     if (this.isBlocked(from, to)) return { fate: "blocked" };
     const { params, random } = this;
-    if (random.chance(params.dropRate)) return { fate: "lost" };
+    const dropRate = Math.max(params.dropRate, this.lossy.get(`${from}>${to}`) ?? 0);
+    if (random.chance(dropRate)) return { fate: "lost" };
     const delaysMs = [this.delay()];
     if (random.chance(params.duplicateRate)) delaysMs.push(this.delay());
     return { fate: "delivered", delaysMs };

@@ -1,13 +1,18 @@
 /**
  * One seed's run: a cluster and its fault profile drawn from the seed, a
- * fault phase (crashes, partitions, lossy network, membership changes,
- * leadership transfers, client load), then a healed phase in which a leader
- * must emerge and a proposal must be applied by every member within a bound.
+ * fault phase, then a healed phase in which a leader must emerge and a
+ * proposal must be applied by every member within a bound. The fault phase
+ * is one of two families: most seeds run the random schedule of chaos.ts
+ * (crashes, pauses, partitions, lossy network, membership changes,
+ * leadership transfers, client load); a share run the Figure 8 nemesis of
+ * figure8.ts, which drives three servers into the situation of Raft §5.4.2
+ * that random faults reach too rarely.
  */
 import type { RaftConfig, UnsafeTestFaults } from "../raft/index.js";
 import { isVoter } from "../raft/index.js";
 import { Chaos } from "./chaos.js";
 import { SafetyViolation } from "./checker.js";
+import { Figure8Nemesis } from "./figure8.js";
 import type { NetworkParams } from "./network.js";
 import { calmNetwork } from "./network.js";
 import { Prng } from "./prng.js";
@@ -40,7 +45,10 @@ const faultPhaseMs = 4_000;
 const livenessBoundMs = 5_000;
 const chaosIntervalMs = 10;
 
-function drawConfig(random: Prng): Partial<RaftConfig> {
+/** Share of seeds that run the Figure 8 family (figure8.ts) instead of the random fault schedule. */
+const figure8Share = 0.2;
+
+function drawConfig(random: Prng, bigValues: boolean): Partial<RaftConfig> {
   const heartbeatTicks = random.between(1, 3);
   const electionTicks = random.between(Math.max(5, 2 * heartbeatTicks), 15);
   return {
@@ -49,7 +57,7 @@ function drawConfig(random: Prng): Partial<RaftConfig> {
     preVote: random.chance(0.8),
     checkQuorum: random.chance(0.8),
     // Small limits, so flow control, batching and snapshots are exercised.
-    messageBytesMax: random.pick([1024, 2048, 64 * 1024]),
+    messageBytesMax: random.pick(bigValues ? [1024, 2048] : [1024, 2048, 64 * 1024]),
     inflightMessagesMax: random.pick([1, 2, 4, 16, 256]),
     inflightBytesMax: 64 * 1024,
     uncommittedBytesMax: 64 * 1024,
@@ -107,10 +115,12 @@ function maxAcknowledged(world: World): number {
 
 export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
   const random = new Prng(seed);
+  const figure8 = random.chance(figure8Share);
   // Some clusters start with a lone voter (non-voters join it later): its commit rests on its own write alone.
-  const founderCount = random.chance(0.15) ? 1 : random.chance(0.6) ? 3 : 5;
+  const founderCount = figure8 ? 3 : random.chance(0.15) ? 1 : random.chance(0.6) ? 3 : 5;
   const founders = Array.from({ length: founderCount }, (_, i) => `n${i + 1}`);
-  const config = drawConfig(random);
+  // The Figure 8 family writes big values, so a leader's older entries and its own travel in different appends.
+  const config = drawConfig(random, figure8);
   const network = drawNetwork(random);
   const world = new World({
     random,
@@ -124,16 +134,24 @@ export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
     coreFaults: options.coreFaults ?? {},
     driverFaults: options.driverFaults ?? {},
     traceLines: options.traceLines ?? 0,
+    proposalBytes: figure8 ? random.between(300, 900) : 0,
   });
-  const intensity = random.pick([0.5, 1, 2, 4]);
+  // The Figure 8 family's clients write and read, and its nemesis makes every other fault.
+  const intensity = figure8 ? 0 : random.pick([0.5, 1, 2, 4]);
   const chaos = new Chaos(world, random.fork(), founders, intensity);
-  const summary = `${founders.length} founders, fault intensity ${intensity}, config ${JSON.stringify(config)}, network ${JSON.stringify(network)}`;
+  const nemesis = figure8 ? new Figure8Nemesis(world, random.fork()) : null;
+  const family = figure8 ? "figure 8" : `fault intensity ${intensity}`;
+  const summary = `${founders.length} founders, ${family}, config ${JSON.stringify(config)}, network ${JSON.stringify(network)}`;
   let failure = "";
   try {
     for (let time = chaosIntervalMs; time <= faultPhaseMs; time += chaosIntervalMs) {
-      world.events.at(time, () => chaos.step());
+      world.events.at(time, () => {
+        chaos.step();
+        nemesis?.step();
+      });
     }
     world.runUntil(faultPhaseMs);
+    nemesis?.stop();
     failure = checkLiveness(world, chaos);
     if (!failure) failure = checkAcknowledged(world);
   } catch (error) {
@@ -148,7 +166,7 @@ export function runSeed(seed: number, options: SeedOptions = {}): SeedResult {
     ok: failure === "",
     failure,
     virtualMs: world.events.now,
-    summary: `${summary}, stats ${JSON.stringify({ ...world.stats, readsServed: world.checker.readsServed, acknowledged: world.checker.acknowledged.size })}`,
+    summary: `${summary}, stats ${JSON.stringify({ ...world.stats, readsServed: world.checker.readsServed, acknowledged: world.checker.acknowledged.size, ...(nemesis ? { figure8Cycles: nemesis.cycles, figure8Completed: nemesis.completed } : {}) })}`,
     state: world.describe(),
     trace: world.trace,
   };

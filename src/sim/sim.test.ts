@@ -69,3 +69,15 @@ t.test(
     t.match(found?.failure ?? "", /state machine safety|leader completeness|acknowledged/, "by a safety property");
   },
 );
+
+t.test(
+  "the checkers catch a leader that commits an older term's entry by counting replicas (Raft §5.4.2, Figure 8)",
+  async (t) => {
+    const found = firstFailure("commitOlderTermsByCounting", { coreFaults: { commitOlderTermsByCounting: true } });
+    t.ok(found, "some seed of the default set fails (the Figure 8 family of scenario.ts drives into it)");
+    if (found) {
+      t.comment(`seed ${found.seed}: ${found.failure}\n  replay: ${replay(found.seed, "commitOlderTermsByCounting")}`);
+    }
+    t.match(found?.failure ?? "", /leader completeness|state machine safety|acknowledged/, "by a safety property");
+  },
+);

@@ -40,6 +40,14 @@ export interface SimNodeOptions {
   readonly awaitSync: (node: SimNode, finish: () => void) => void;
   readonly coreFaults: UnsafeTestFaults;
   readonly driverFaults: DriverFaults;
+  /**
+   * Called when this server's driver learns from a Ready that it leads a new
+   * term, before any message of that Ready leaves: a scenario can still change
+   * what happens to them. Must not drive the server (schedule that instead).
+   */
+  readonly onLeaderElected: (node: SimNode, term: number) => void;
+  /** Called when a leader's driver writes a higher commit index; the same rule. */
+  readonly onLeaderCommit: (node: SimNode, commit: number) => void;
   /** Take a snapshot every this many applied entries, keeping `trailingEntries` of log behind it. */
   readonly snapshotEvery: number;
   readonly trailingEntries: number;
@@ -157,6 +165,7 @@ export class SimNode {
   private begin(ready: Ready): void {
     const { disk, fsm, options } = this;
     const { checker } = options;
+    if (ready.softState?.role === "leader") options.onLeaderElected(this, ready.softState.term);
     for (const message of ready.messagesBeforePersist) options.send(message, this);
     if (options.driverFaults.ackBeforeSync) for (const message of ready.messages) options.send(message, this);
     if (ready.snapshot) {
@@ -213,11 +222,13 @@ export class SimNode {
   }
 
   private reportCommits(commit: number, term: number): void {
+    if (commit <= this.lastCommit) return;
     for (let index = this.lastCommit + 1; index <= commit; index++) {
       const entryTerm = this.disk.live.term(toLogIndex(index));
       if (entryTerm !== undefined) this.options.checker.recordCommit(this.id, index, entryTerm, term);
     }
-    this.lastCommit = Math.max(this.lastCommit, commit);
+    this.lastCommit = commit;
+    if (this.raft?.role === "leader") this.options.onLeaderCommit(this, commit);
   }
 
   private maybeSnapshot(raft: RaftNode): void {

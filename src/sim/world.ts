@@ -29,6 +29,14 @@ export interface WorldOptions {
   readonly driverFaults: DriverFaults;
   /** Keep this many trace lines for a failure report (0: trace nothing, faster). */
   readonly traceLines: number;
+  /** Client proposals are padded to this many bytes (big values: fewer entries fit in one append). */
+  readonly proposalBytes: number;
+}
+
+/** What a scenario may react to, at the moment the driver learns it (see SimNodeOptions). */
+export interface WorldHooks {
+  leaderElected?: (node: SimNode, term: number) => void;
+  leaderCommit?: (node: SimNode, commit: number) => void;
 }
 
 export class World {
@@ -37,6 +45,7 @@ export class World {
   readonly network: SimNetwork;
   readonly nodes = new Map<NodeId, SimNode>();
   readonly trace: string[] = [];
+  readonly hooks: WorldHooks = {};
   private proposalCount = 0;
   private readCount = 0;
   stats = {
@@ -88,6 +97,11 @@ export class World {
       awaitSync: (node, finish) => this.awaitSync(node, finish),
       coreFaults: this.options.coreFaults,
       driverFaults: this.options.driverFaults,
+      onLeaderElected: (node, term) => {
+        this.log(`${node.id} leads term ${term}`);
+        this.hooks.leaderElected?.(node, term);
+      },
+      onLeaderCommit: (node, commit) => this.hooks.leaderCommit?.(node, commit),
       snapshotEvery: this.options.snapshotEvery,
       trailingEntries: this.options.trailingEntries,
     });
@@ -213,7 +227,7 @@ export class World {
 
   /** A client proposal to `node`; follows one redirect to the leader it names. */
   propose(node: SimNode, redirects = 1): void {
-    const data = new TextEncoder().encode(`p${++this.proposalCount}`);
+    const data = new TextEncoder().encode(`p${++this.proposalCount}`.padEnd(this.options.proposalBytes, "."));
     this.stats.proposed += 1;
     node.whenIdle((raft) => {
       const result = raft.propose(data);
