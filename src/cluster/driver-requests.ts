@@ -84,7 +84,8 @@ export class PendingProposals {
   }
 }
 
-interface PendingRead extends Waiter<void> {
+/** Resolves with the term in which this server confirmed its leadership for the read (0: not as leader). */
+interface PendingRead extends Waiter<number> {
   /** When the read index was last asked for; asked again (with a new context) if no answer comes. */
   askedAtMs: number;
 }
@@ -96,6 +97,7 @@ interface AskedRead {
 }
 
 interface ReadAwaitingApply {
+  readonly leaderTerm: number;
   readonly index: number;
   readonly read: PendingRead;
 }
@@ -116,18 +118,19 @@ export class PendingReads {
 
   /** A ReadState arrived: the read may be served once `index` is applied. */
   answered(context: string, index: number, appliedIndex: number): void {
-    const read = this.#asking.get(context)?.read;
-    if (!read) return;
+    const asked = this.#asking.get(context);
+    if (!asked) return;
     this.#asking.delete(context);
-    if (index <= appliedIndex) read.resolve();
-    else this.#waitingApply.push({ index, read });
+    const { read, leaderTerm } = asked;
+    if (index <= appliedIndex) read.resolve(leaderTerm);
+    else this.#waitingApply.push({ index, read, leaderTerm });
   }
 
   applied(appliedIndex: number): void {
     if (this.#waitingApply.length === 0) return;
     const still: ReadAwaitingApply[] = [];
     for (const item of this.#waitingApply) {
-      if (item.index <= appliedIndex) item.read.resolve();
+      if (item.index <= appliedIndex) item.read.resolve(item.leaderTerm);
       else still.push(item);
     }
     this.#waitingApply = still;

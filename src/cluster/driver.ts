@@ -163,20 +163,34 @@ export class RaftDriver implements RaftProposer {
 
   // ---- public API ---------------------------------------------------------
 
-  /** Replicates `ops` as one entry; resolves once it is committed and applied here. */
-  async propose(ops: readonly TransactionOp[]): Promise<AppliedResult> {
+  /**
+   * Replicates `ops` as one entry; resolves once it is committed and applied here.
+   * With `leaderTerm`, the proposal is refused (retryable) unless this server
+   * still leads in that term: a write computed from reads confirmed in one
+   * term must not land in another, after other leaders may have changed what
+   * it read.
+   */
+  async propose(ops: readonly TransactionOp[], options: { readonly leaderTerm?: number } = {}): Promise<AppliedResult> {
     checkTransaction(ops);
     const data = encodeCommand(ops);
     return this.#call<AppliedResult>((core, waiter) => {
+      if (options.leaderTerm !== undefined && (core.role !== "leader" || core.term !== options.leaderTerm)) {
+        waiter.reject(new CofferError("unavailable", "raft: leadership changed since this request's reads; retry"));
+        return;
+      }
       const result = core.propose(data);
       if (result.ok) this.#proposals.add(result.index, result.term, waiter);
       else waiter.reject(refusalError(result.reason, result.leader));
     });
   }
 
-  /** Resolves once this server's FSM has applied everything committed when it was called. */
-  readIndex(): Promise<void> {
-    return this.#call<void>((core, waiter) => this.#askReadIndex(core, { ...waiter, askedAtMs: Date.now() }));
+  /**
+   * Resolves once this server's FSM has applied everything committed when it
+   * was called, with the term in which this server confirmed its leadership
+   * for it (0 when the read index came from another leader).
+   */
+  readIndex(): Promise<number> {
+    return this.#call<number>((core, waiter) => this.#askReadIndex(core, { ...waiter, askedAtMs: Date.now() }));
   }
 
   addVoter(id: NodeId, address: string): Promise<AppliedResult> {

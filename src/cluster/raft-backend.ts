@@ -16,7 +16,7 @@ export interface RaftProposer {
   /** Replicates `ops` (already checked) as one entry; resolves once it is committed and applied on this node. */
   propose(ops: readonly TransactionOp[]): Promise<unknown>;
   /** Resolves once this node's FSM has applied everything committed when the call was made. */
-  readIndex(): Promise<void>;
+  readIndex(): Promise<unknown>;
 }
 
 /** The FSM's read side (Fsm implements it). */

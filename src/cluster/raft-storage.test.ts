@@ -9,6 +9,7 @@
 import { join } from "node:path";
 import { connect } from "node:tls";
 import t from "tap";
+import { currentRequestScope, runInRequestScope } from "../lib/index.js";
 import { runBackendConformance } from "../physical/conformance.js";
 import { RaftStorage } from "./raft-storage.js";
 import { tempDir } from "./test-helpers.js";
@@ -96,3 +97,46 @@ t.test("the cluster port refuses a client without the cluster certificate", asyn
   });
   t.match(outcome, /^refused/, outcome);
 });
+
+t.test(
+  "inside a request scope, one leadership confirmation serves every read, and writes are fenced on its term",
+  async (t) => {
+    const storage = await openRunning(join(tempDir(t, "raft-storage-scope"), "node"), true);
+    t.teardown(() => storage.close());
+    await storage.put("a", new Uint8Array([1]));
+    let rounds = 0;
+    const realBarrier = storage.readBarrier.bind(storage);
+    storage.readBarrier = () => {
+      rounds += 1;
+      return realBarrier();
+    };
+
+    await storage.get("a");
+    await storage.get("a");
+    t.equal(rounds, 2, "outside a request every read confirms leadership");
+
+    rounds = 0;
+    await runInRequestScope(async () => {
+      await storage.get("a");
+      await storage.list("");
+      await storage.get("missing");
+      await storage.put("b", new Uint8Array([2]));
+    });
+    t.equal(rounds, 1, "a request's reads share one confirmation");
+    t.same(await storage.get("b"), new Uint8Array([2]), "a write after confirmed reads lands in the same term");
+
+    rounds = 0;
+    await t.rejects(
+      runInRequestScope(async () => {
+        const scope = currentRequestScope();
+        if (!scope) throw new Error("no scope");
+        // As if the reads had been confirmed in another leadership term.
+        scope.leadershipConfirmation = Promise.resolve((storage.status()?.term ?? 0) - 1);
+        await storage.put("c", new Uint8Array([3]));
+      }),
+      { code: "unavailable" },
+      "a write fenced on another term is refused, retryably",
+    );
+    t.equal(await storage.get("c"), undefined, "and nothing was written");
+  },
+);

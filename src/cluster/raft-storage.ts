@@ -19,7 +19,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { CofferError, limits, newUuid } from "../lib/index.js";
+import { CofferError, currentRequestScope, limits, newUuid } from "../lib/index.js";
 import type { Backend, TransactionOp } from "../physical/index.js";
 import { ClosedError, checkKey, checkTransaction, checkValue } from "../physical/index.js";
 import type { Configuration, NodeId, RaftConfig } from "../raft/index.js";
@@ -94,8 +94,8 @@ export class RaftStorage implements Backend {
   /** A mode switch in progress; every call waits for it. */
   #switching: Promise<void> | undefined;
   #linearizable = false;
-  #readRound: Promise<void> | undefined;
-  #nextReadRound: Promise<void> | undefined;
+  #readRound: Promise<number> | undefined;
+  #nextReadRound: Promise<number> | undefined;
   readonly #listeners = new Set<(event: DriverEvent) => void>();
   #closing: Promise<void> | undefined;
 
@@ -215,8 +215,11 @@ export class RaftStorage implements Backend {
     return fsm ? fsm.applied().index : 0;
   }
 
-  /** Resolves once a readIndex round issued after this call has been applied here. */
-  readBarrier(): Promise<void> {
+  /**
+   * Resolves once a readIndex round issued after this call has been applied
+   * here, with the leader term it confirmed (0 when this node was not leader).
+   */
+  readBarrier(): Promise<number> {
     const driver = this.#requireDriver();
     if (!this.#readRound) {
       this.#readRound = driver.readIndex().finally(() => {
@@ -302,7 +305,7 @@ export class RaftStorage implements Backend {
     await this.#ready();
     const running = this.#running;
     if (running) {
-      if (this.#linearizable) await this.readBarrier();
+      if (this.#linearizable) await this.#confirmLeadership();
       return read(running.driver.fsm);
     }
     const local = this.#local;
@@ -329,7 +332,26 @@ export class RaftStorage implements Backend {
         `put failed due to value being too large; got ${bytes} bytes, max: ${maxBytes} bytes`,
       );
     }
-    await running.driver.propose(ops);
+    // Fenced on the term this request's reads were confirmed in (see #confirmLeadership).
+    const confirmation = this.#linearizable ? currentRequestScope()?.leadershipConfirmation : undefined;
+    const leaderTerm = confirmation ? await confirmation : undefined;
+    await running.driver.propose(ops, leaderTerm === undefined ? {} : { leaderTerm });
+  }
+
+  /**
+   * Linearizable reads need this node to still lead when the read begins.
+   * Inside an API request one confirmation serves all its reads: every read
+   * then sees at least the state committed when the request's first read
+   * began (its linearization point), and the request's writes are refused if
+   * leadership changed since — so a write computed from those reads (a
+   * check-and-set, a token check) can never land after another leader has
+   * changed what it read. Outside a request (timers) every read confirms.
+   */
+  #confirmLeadership(): Promise<number> {
+    const scope = currentRequestScope();
+    if (!scope) return this.readBarrier();
+    scope.leadershipConfirmation ??= this.readBarrier();
+    return scope.leadershipConfirmation;
   }
 
   async #ready(): Promise<void> {

@@ -6,7 +6,7 @@
  * endpoints gets 503.
  */
 import type { AesGcmBarrier } from "../barrier/index.js";
-import { type Clock, CofferError, invalidRequest, Mutex, sealedError } from "../lib/index.js";
+import { type Clock, CofferError, invalidRequest, Mutex, runInRequestScope, sealedError } from "../lib/index.js";
 import type { Logger } from "../logical/index.js";
 import { type CofferMetrics, metricNames } from "../metrics/index.js";
 import type { Seal } from "../seal/index.js";
@@ -305,7 +305,8 @@ export class Core implements CoreFacade {
     const inFlight = this.#options.metrics.gauge(metricNames.inFlightRequests);
     inFlight.inc();
     try {
-      return await active.pipeline.handle(request);
+      // The scope lets the storage layer confirm leadership once for the whole request.
+      return await runInRequestScope(() => active.pipeline.handle(request));
     } finally {
       inFlight.dec();
     }

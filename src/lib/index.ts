@@ -19,4 +19,5 @@ export { newAccessor, newUuid, randomBase62 } from "./ids.js";
 export { KeyedMutex } from "./keyed-mutex.js";
 export { limits } from "./limits.js";
 export { Mutex } from "./mutex.js";
+export { currentRequestScope, type RequestScope, runInRequestScope } from "./request-scope.js";
 export { formatRfc3339, parseRfc3339 } from "./time.js";

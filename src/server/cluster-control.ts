@@ -101,8 +101,8 @@ export class RaftClusterControl implements ClusterControl {
     });
   }
 
-  readBarrier(): Promise<void> {
-    return this.storage.readBarrier();
+  async readBarrier(): Promise<void> {
+    await this.storage.readBarrier();
   }
 
   setLinearizableReads(on: boolean): void {
