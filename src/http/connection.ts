@@ -37,6 +37,14 @@ export class RewritingSocket extends Duplex {
     this.#inner.write(chunk, encoding, callback);
   }
 
+  /** Several queued chunks (the HTTP server corks headers and body together) leave as one write. */
+  override _writev(
+    chunks: Array<{ chunk: Buffer; encoding: BufferEncoding }>,
+    callback: (error?: Error | null) => void,
+  ): void {
+    this.#inner.write(Buffer.concat(chunks.map(({ chunk }) => chunk)), callback);
+  }
+
   override _final(callback: (error?: Error | null) => void): void {
     this.#inner.end(callback);
   }

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server as HttpServer } from "node:http";
-import { type AddressInfo, createServer as createNetServer, type Server as NetServer } from "node:net";
+import { type AddressInfo, createServer as createNetServer, type Server as NetServer, type Socket } from "node:net";
 import { createServer as createTlsServer, type SecureVersion } from "node:tls";
 import { limits } from "../lib/index.js";
 import { RewritingSocket } from "./connection.js";
@@ -71,12 +71,23 @@ export class HttpListener {
         minVersion: tls.minVersion ?? "TLSv1.2",
         ALPNProtocols: ["http/1.1"],
       });
-      this.#server.on("secureConnection", (socket) => this.#http.emit("connection", new RewritingSocket(socket)));
+      this.#server.on("secureConnection", (socket) => this.#accept(socket));
       // A failed handshake concerns one client only.
       this.#server.on("tlsClientError", (_error, socket) => socket.destroy());
     } else {
-      this.#server = createNetServer((socket) => this.#http.emit("connection", new RewritingSocket(socket)));
+      this.#server = createNetServer((socket) => this.#accept(socket));
     }
+  }
+
+  /**
+   * Hands an accepted socket to the HTTP server through the LIST rewriter.
+   * No Nagle: node:http turns it off on sockets it accepts itself, but not on
+   * an injected stream, and a response written in two pieces would then wait
+   * for the client's delayed ACK (~40 ms) on every keep-alive request.
+   */
+  #accept(socket: Socket): void {
+    socket.setNoDelay(true);
+    this.#http.emit("connection", new RewritingSocket(socket));
   }
 
   get isTls(): boolean {
