@@ -289,7 +289,10 @@ export class Fsm {
     // A copy, as LevelDB hands out: the caller may mutate it, the overlay must not change.
     if (pending) return pending.value?.slice();
     // Not pending now; a flush that wrote it removed it from the overlay only after LevelDB had it.
-    return this.#db.get(fsmDataKey(this.#generation, key));
+    // A synchronous read: a point lookup is a few microseconds from LevelDB's
+    // caches, while the async form costs a thread-pool round trip on every
+    // read of every request (token, existence check, data).
+    return this.#db.getSync(fsmDataKey(this.#generation, key));
   }
 
   /**
