@@ -13,7 +13,14 @@ import { type AccessResolver, allowAll } from "./access.js";
 import type { AuditBroker } from "./audit-broker.js";
 import type { HandledRequest, IncomingRequest } from "./facade.js";
 import type { RouteMatch, Router } from "./router.js";
-import { addressAllowed, isRootToken, type ResolvedToken, type TokenEntry, type TokenStore } from "./token/index.js";
+import {
+  addressAllowed,
+  authFromEntry,
+  isRootToken,
+  type ResolvedToken,
+  type TokenEntry,
+  type TokenStore,
+} from "./token/index.js";
 import { wrappingTokenPaths } from "./wrapping/index.js";
 
 /** Turns a backend's answer that carries a secret or a login into leases and tokens. */
@@ -250,24 +257,5 @@ function isUnwrapResult(request: Request): boolean {
 
 /** The caller's token as a response-style Auth (for engines and the audit log). */
 export function authOf(resolved: ResolvedToken): Auth {
-  const entry = resolved.entry;
-  return {
-    clientToken: resolved.token,
-    accessor: entry.accessor,
-    policies: entry.policies,
-    tokenPolicies: entry.policies,
-    metadata: entry.meta,
-    displayName: entry.displayName,
-    entityId: entry.entityId,
-    tokenType: entry.type,
-    orphan: entry.parentSaltedId === "",
-    numUses: entry.numUses,
-    periodSeconds: entry.periodSeconds,
-    explicitMaxTtlSeconds: entry.explicitMaxTtlSeconds,
-    internalData: entry.internalData,
-    ttlSeconds: entry.ttlSeconds,
-    maxTtlSeconds: entry.explicitMaxTtlSeconds,
-    renewable: entry.renewable,
-    issueTimeMs: entry.creationTimeMs,
-  };
+  return authFromEntry(resolved.token, resolved.entry);
 }

@@ -7,7 +7,7 @@
 import { invalidRequest } from "../../lib/index.js";
 import type { Auth, Response } from "../../logical/index.js";
 import { metricNames } from "../../metrics/index.js";
-import type { TokenEntry } from "../token/index.js";
+import { authFromEntry, type TokenEntry } from "../token/index.js";
 import { authForRenewal, renewAuthViaBackend, renewSecretViaBackend } from "./backend-calls.js";
 import type { LeaseContext } from "./context.js";
 import { assertRenewable, joinLeaseId, type LeaseEntry } from "./lease-entry.js";
@@ -142,22 +142,13 @@ export async function renewToken(
 }
 
 function renewedAuth(entry: TokenEntry, clientToken: string, ttlSeconds: number, granted: Auth): Auth {
+  const { issueTimeMs: _issued, ...auth } = authFromEntry(clientToken, entry);
   return {
-    clientToken,
-    accessor: entry.accessor,
-    policies: entry.policies,
-    tokenPolicies: entry.policies,
-    metadata: entry.meta,
-    displayName: entry.displayName,
-    entityId: entry.entityId,
-    tokenType: entry.type,
-    orphan: entry.parentSaltedId === "",
-    numUses: entry.numUses,
+    ...auth,
     periodSeconds: granted.periodSeconds,
     explicitMaxTtlSeconds: granted.explicitMaxTtlSeconds,
     internalData: {},
     ttlSeconds,
     maxTtlSeconds: granted.maxTtlSeconds,
-    renewable: entry.renewable,
   };
 }

@@ -8,6 +8,7 @@ export { addressAllowed, validateCidrs } from "./bound-cidrs.js";
 export { globMatch, type PolicyResolutionInput, resolveTokenPolicies, uniqueLowercase } from "./policies.js";
 export { newTokenRole, type TokenRole, TokenRoleStore, type TokenRoleType, tokenRoleTypes } from "./roles.js";
 export {
+  authFromEntry,
   isRootToken,
   type ResolvedToken,
   sanitizeDisplayName,

@@ -3,7 +3,7 @@
  * under the salted hash of the token (`id/<salted>`), so neither storage nor
  * a snapshot reveals a usable token even with the barrier keys.
  */
-import type { TokenType } from "../../logical/index.js";
+import type { Auth, TokenType } from "../../logical/index.js";
 
 export interface TokenEntry {
   /** HMAC-SHA256 of the token under the store's salt; the storage key. */
@@ -62,4 +62,27 @@ export function sanitizePolicies(policies: readonly string[], addDefault: boolea
   if (set.has("root")) return ["root"];
   if (addDefault) set.add("default");
   return [...set].sort();
+}
+
+/** A token as a response-style Auth (the caller for engines and the audit log; renewals adjust the timing fields). */
+export function authFromEntry(token: string, entry: TokenEntry): Auth {
+  return {
+    clientToken: token,
+    accessor: entry.accessor,
+    policies: entry.policies,
+    tokenPolicies: entry.policies,
+    metadata: entry.meta,
+    displayName: entry.displayName,
+    entityId: entry.entityId,
+    tokenType: entry.type,
+    orphan: entry.parentSaltedId === "",
+    numUses: entry.numUses,
+    periodSeconds: entry.periodSeconds,
+    explicitMaxTtlSeconds: entry.explicitMaxTtlSeconds,
+    internalData: entry.internalData,
+    ttlSeconds: entry.ttlSeconds,
+    maxTtlSeconds: entry.explicitMaxTtlSeconds,
+    renewable: entry.renewable,
+    issueTimeMs: entry.creationTimeMs,
+  };
 }
