@@ -102,6 +102,16 @@ t.test("three nodes from three config files: init, unseal, retry_join, three vot
   t.match(listed.stdout, /node3\s+127\.0\.0\.1:\d+\s+follower\s+true/);
   const state = await api(cluster.node(0).url, "GET", "sys/storage/raft/autopilot/state", { token: cluster.token });
   t.match(state.body.data, { healthy: true, failure_tolerance: 1, leader: "node1" });
+  const members = await cluster.cli(2, ["operator", "members"]);
+  t.equal(members.code, 0, members.stderr);
+  for (const node of cluster.nodes) {
+    t.match(
+      members.stdout,
+      new RegExp(`${node.url.replace(/[.]/g, "\\.")}\\s+https://127\\.0\\.0\\.1:\\d+\\s+(true|false)`),
+      `members lists ${node.name} with its API address`,
+    );
+  }
+  t.match(members.stdout, /\s+true\s+/, "and marks the active node");
 });
 
 t.test("sys/leader, sys/health and coffer status on the active and on a standby", async (t) => {

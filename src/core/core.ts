@@ -377,6 +377,7 @@ export class Core implements CoreFacade {
       renderMetrics: (format) => this.metrics(format),
       extraSystemPaths: raftPaths({
         barrier: this.#options.barrier,
+        version: settings.version,
         cluster: raft?.cluster,
         challenges: raft?.challenges,
         autopilot: raft?.autopilot,

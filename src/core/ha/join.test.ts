@@ -10,7 +10,7 @@ import { split } from "shamir-secret-sharing";
 import t from "tap";
 import { AesGcmBarrier } from "../../barrier/index.js";
 import { ManualClock } from "../../lib/index.js";
-import { putJson } from "../../logical/index.js";
+import { getJson, putJson } from "../../logical/index.js";
 import { InmemBackend } from "../../physical/index.js";
 import { ShamirSeal } from "../../seal/index.js";
 import type { ClusterControl, ClusterServer } from "./cluster-control.js";
@@ -76,6 +76,7 @@ function directClient(challenges: JoinChallenges) {
         serverId: String(body.server_id),
         answerBase64: String(body.answer),
         clusterAddr: String(body.cluster_addr),
+        apiAddr: String(body.api_addr ?? ""),
       }),
   };
 }
@@ -83,7 +84,7 @@ function directClient(challenges: JoinChallenges) {
 t.test(
   "the cluster's shares open the challenge; the answer adds a non-voter and hands out the keyring once",
   async (t) => {
-    const { shares, cluster, challenges } = await initializedCluster();
+    const { barrier, shares, cluster, challenges } = await initializedCluster();
     const attempt = await JoinAttempt.begin(directClient(challenges), "n2", "shamir");
     t.equal(attempt.challenge.secretThreshold, 2);
     t.equal(attempt.challenge.secretShares, 3);
@@ -91,8 +92,16 @@ t.test(
     t.equal(attempt.collector.progress, 1);
     const rootKey = await attempt.submit(shares.keysBase64[2] as string);
     t.ok(rootKey && rootKey.byteLength === 32, "the root key is recovered");
-    const data = await attempt.answer(rootKey as Uint8Array, "n2", "127.0.0.1:9201");
+    const data = await attempt.answer(rootKey as Uint8Array, "n2", {
+      clusterAddr: "127.0.0.1:9201",
+      apiAddr: "http://127.0.0.1:9200",
+    });
     t.same(cluster.added, ["n2"], "added as a non-voter");
+    t.same(
+      await getJson(barrier, "core/leader/n2"),
+      { api_addr: "http://127.0.0.1:9200", cluster_addr: "127.0.0.1:9201" },
+      "the joiner's addresses are recorded for sys/ha-status",
+    );
     t.match(data, {
       peers: [
         { id: "n1", suffrage: "voter" },

@@ -12,6 +12,7 @@
  * Joiner side (`parseChallenge`, `openChallenge`): decode the challenge,
  * and once the operator's shares unwrap the root key, decrypt the answer.
  */
+
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import {
   type AesGcmBarrier,
@@ -23,6 +24,7 @@ import {
 import { type Clock, CofferError, invalidRequest } from "../../lib/index.js";
 import { getJson } from "../../logical/index.js";
 import type { ClusterControl } from "./cluster-control.js";
+import { LeaderEntries } from "./leader-entry.js";
 
 /** HKDF purpose label of the challenge key: unrelated to every other key derived from the root key. */
 export const joinChallengePurpose = "coffer-raft-join-challenge";
@@ -85,6 +87,8 @@ export class JoinChallenges {
     serverId: string;
     answerBase64: string;
     clusterAddr: string;
+    /** The joiner's API address (Coffer's addition), recorded for sys/ha-status; "" when not given. */
+    apiAddr?: string;
   }): Promise<Record<string, unknown>> {
     const { serverId, answerBase64, clusterAddr } = input;
     checkServerId(serverId);
@@ -108,6 +112,7 @@ export class JoinChallenges {
       );
     }
     const added = existing ? { index: cluster.appliedIndex() } : await cluster.addNonVoter(serverId, address);
+    await new LeaderEntries(barrier).write(serverId, { apiAddr: input.apiAddr ?? "", clusterAddr });
     const keyring = await getJson<Record<string, unknown>>(barrier, clusterTlsStorageKey);
     if (!keyring) throw new CofferError("internal", "the cluster TLS keyring is missing");
     const peers = (cluster.status()?.servers ?? []).map((server) => ({

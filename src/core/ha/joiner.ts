@@ -63,14 +63,20 @@ export class JoinAttempt {
   }
 
   /** Answers the challenge with `rootKey`; retries once with a fresh challenge when the leader forgot ours. */
-  async answer(rootKey: Uint8Array, nodeId: string, clusterAddr: string): Promise<Record<string, unknown>> {
+  async answer(
+    rootKey: Uint8Array,
+    nodeId: string,
+    addresses: { readonly clusterAddr: string; readonly apiAddr: string },
+  ): Promise<Record<string, unknown>> {
     const send = () => {
       const answer = openChallenge(this.#challenge, rootKey, nodeId);
       try {
         return this.client.answer({
           server_id: nodeId,
           answer: answer.toString("base64"),
-          cluster_addr: clusterAddr,
+          cluster_addr: addresses.clusterAddr,
+          // Coffer's addition to Vault's answer: lets the active list this node's API address (sys/ha-status).
+          api_addr: addresses.apiAddr,
           non_voter: false,
         });
       } finally {

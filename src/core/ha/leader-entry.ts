@@ -1,8 +1,9 @@
 /**
- * `core/leader/<node id>` (barrier-encrypted, as Vault's): the active node
- * writes its api_addr and cluster_addr there when it becomes active, so a
- * standby can report `leader_address` and redirect clients. Standbys read it
- * from their local FSM, cached per leader id until found.
+ * `core/leader/<node id>` (barrier-encrypted, as Vault's): a node's api_addr
+ * and cluster_addr. The active writes its own when it becomes active, so a
+ * standby can report `leader_address` and redirect clients, and a joiner's
+ * when it is admitted, so sys/ha-status can list every member. Standbys read
+ * it from their local FSM, cached per leader id until found.
  */
 import type { AesGcmBarrier } from "../../barrier/index.js";
 import { getJson, putJson } from "../../logical/index.js";

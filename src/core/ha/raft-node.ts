@@ -172,7 +172,10 @@ export class RaftNodeLifecycle {
     const rootKey = await joining.submit(key);
     if (!rootKey) return;
     try {
-      const data = await joining.answer(rootKey, cluster.nodeId, cluster.clusterAddress);
+      const data = await joining.answer(rootKey, cluster.nodeId, {
+        clusterAddr: cluster.clusterAddress,
+        apiAddr: this.#host.addresses.apiAddr,
+      });
       const keyring = data.tls_keyring as Record<string, unknown> | undefined;
       const joinedAt = Number(keyring?.applied_index ?? 0);
       await cluster.start(keyring, { bootstrap: false });

@@ -5,6 +5,7 @@
  * single-node storage every one of them is Vault's 400
  * `raft storage is not in use`.
  */
+import { hostname } from "node:os";
 import type { AesGcmBarrier } from "../../barrier/index.js";
 import { definePath, type Path } from "../../framework/index.js";
 import { invalidRequest } from "../../lib/index.js";
@@ -17,9 +18,12 @@ import {
   renderAutopilotConfig,
   storeAutopilotConfig,
 } from "../ha/index.js";
+import { LeaderEntries } from "../ha/leader-entry.js";
 
 export interface RaftSystemContext {
   readonly barrier: AesGcmBarrier;
+  /** This build's version, reported for this node. */
+  readonly version: string;
   readonly cluster: ClusterControl | undefined;
   readonly challenges: JoinChallenges | undefined;
   readonly autopilot: Autopilot | undefined;
@@ -70,8 +74,38 @@ const fieldToConfig: Record<AutopilotField, keyof AutopilotConfig> = {
   disable_upgrade_migration: "disableUpgradeMigration",
 };
 
+/** sys/ha-status: the members as the active sees them (Vault's shape; last_echo is the last Raft contact). */
+async function haStatus(context: RaftSystemContext): Promise<Record<string, unknown>> {
+  const { cluster } = requireRaft(context);
+  const status = cluster.status();
+  const entries = new LeaderEntries(context.barrier);
+  const nodes = [];
+  for (const server of status?.servers ?? []) {
+    const entry = await entries.read(server.id);
+    const self = server.id === cluster.nodeId;
+    const lastContactMs = status?.lastContactMs.get(server.id);
+    nodes.push({
+      hostname: self ? hostname() : server.id,
+      node_id: server.id,
+      api_address: entry?.api_addr ?? "",
+      cluster_address: `https://${server.address}`,
+      active_node: server.id === status?.leaderId,
+      last_echo: self || lastContactMs === undefined ? null : new Date(lastContactMs).toISOString(),
+      version: self ? context.version : "",
+      upgrade_version: "",
+      voter: server.suffrage === "voter",
+    });
+  }
+  return { nodes };
+}
+
 export function raftPaths(context: RaftSystemContext): Path[] {
   return [
+    definePath({
+      pattern: "ha-status",
+      operations: { read: async () => ({ data: await haStatus(context) }) },
+      helpSynopsis: "Lists the members of the HA cluster and their addresses.",
+    }),
     definePath({
       pattern: "storage/raft/configuration",
       operations: {
@@ -134,6 +168,7 @@ export function raftPaths(context: RaftSystemContext): Path[] {
         server_id: { type: "string", description: "The joining server's node id." },
         answer: { type: "string", description: "The decrypted challenge, base64." },
         cluster_addr: { type: "string", description: "Where the joining server's cluster port listens." },
+        api_addr: { type: "string", description: "The joining server's API address (Coffer; for sys/ha-status)." },
         non_voter: { type: "bool", description: "Join as a permanent non-voter (not supported)." },
       },
       operations: {
@@ -145,6 +180,7 @@ export function raftPaths(context: RaftSystemContext): Path[] {
               serverId: data.get("server_id"),
               answerBase64: data.get("answer"),
               clusterAddr: data.get("cluster_addr"),
+              apiAddr: data.get("api_addr"),
             }),
           };
         },
