@@ -1,2 +1,2 @@
-export { metricNames, routeMetricName } from "./names.js";
+export { eagerMetrics, metricHelp, metricNames, routeMetricName } from "./names.js";
 export { CofferMetrics, sanitizeMetricName } from "./registry.js";

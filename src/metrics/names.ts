@@ -58,3 +58,24 @@ export const metricNames = {
 export function routeMetricName(operation: string, mountPath: string): string {
   return `vault.route.${operation}.${mountPath.replace(/\//g, "-")}`;
 }
+
+/** Help text of the metrics an operator alerts on; the registry uses it whoever creates the metric first. */
+export const metricHelp: Readonly<Record<string, string>> = {
+  [metricNames.coreUnsealed]: "1 when this node is unsealed",
+  [metricNames.coreActive]: "1 when this node is the active node",
+  [metricNames.handleRequest]: "time to handle a request, ms",
+  [metricNames.authFailures]: "requests refused for a missing or invalid token",
+  [metricNames.permissionDenials]: "requests refused by policy",
+  [metricNames.sealEvents]: "times this node sealed",
+  [metricNames.expireNumIrrevocableLeases]: "leases that failed revocation for good",
+};
+
+/**
+ * Metrics that exist from start-up (at zero) rather than on first use, so
+ * alerts and dashboards see a series before anything happens.
+ */
+export const eagerMetrics = {
+  counters: [metricNames.authFailures, metricNames.permissionDenials, metricNames.sealEvents],
+  gauges: [metricNames.coreUnsealed, metricNames.coreActive, metricNames.expireNumIrrevocableLeases],
+  summaries: [metricNames.handleRequest],
+} as const;

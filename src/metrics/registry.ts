@@ -7,6 +7,7 @@
  * module-level registry.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry, Summary } from "prom-client";
+import { eagerMetrics, metricHelp } from "./names.js";
 
 const quantiles = [0.5, 0.9, 0.99];
 /** Vault's in-memory sink keeps ten-second intervals; a minute of samples is close in spirit. */
@@ -25,10 +26,13 @@ export class CofferMetrics {
 
   constructor(options: { collectProcessMetrics?: boolean } = {}) {
     if (options.collectProcessMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+    for (const name of eagerMetrics.counters) this.counter(name);
+    for (const name of eagerMetrics.gauges) this.gauge(name);
+    for (const name of eagerMetrics.summaries) this.summary(name);
   }
 
   /** A timer in milliseconds (summary); created on first use so route metrics can be per mount. */
-  summary(name: string, help = name, labelNames: readonly string[] = []): Summary<string> {
+  summary(name: string, help = metricHelp[name] ?? name, labelNames: readonly string[] = []): Summary<string> {
     const metricName = sanitizeMetricName(name);
     let metric = this.#summaries.get(metricName);
     if (!metric) {
@@ -46,7 +50,7 @@ export class CofferMetrics {
     return metric;
   }
 
-  counter(name: string, help = name, labelNames: readonly string[] = []): Counter<string> {
+  counter(name: string, help = metricHelp[name] ?? name, labelNames: readonly string[] = []): Counter<string> {
     const metricName = sanitizeMetricName(name);
     let metric = this.#counters.get(metricName);
     if (!metric) {
@@ -56,7 +60,7 @@ export class CofferMetrics {
     return metric;
   }
 
-  gauge(name: string, help = name, labelNames: readonly string[] = []): Gauge<string> {
+  gauge(name: string, help = metricHelp[name] ?? name, labelNames: readonly string[] = []): Gauge<string> {
     const metricName = sanitizeMetricName(name);
     let metric = this.#gauges.get(metricName);
     if (!metric) {
