@@ -7,7 +7,8 @@
  *     -> persist: ONE LevelDB batch (log append or reset, hard state, a
  *        pending log compaction, and the FSM effects applied in memory by
  *        earlier rounds when this batch is synced anyway), synced when
- *        anything in it must survive
+ *        anything in it must survive; nothing at all when only the commit
+ *        index changed (it rides with the next batch, stable-store.ts)
  *     -> send the other messages -> apply committed entries in memory
  *     -> advance() -> settle waiting callers
  *
@@ -334,13 +335,16 @@ export class RaftDriver implements RaftProposer {
     const batch = new WriteBatch();
     if (ready.snapshot) log.stageReset(batch, { index: ready.snapshot.meta.index, term: ready.snapshot.meta.term });
     log.stageAppend(batch, ready.entries);
-    if (ready.hardState) stable.stageHardState(batch, ready.hardState);
+    if (ready.hardState) stable.note(ready.hardState);
     const compactTo = this.#snapshots.pendingCompaction;
     if (compactTo !== undefined && !ready.snapshot && compactTo <= log.lastIndex()) {
       log.stageCompact(batch, toLogIndex(compactTo));
       this.#snapshots.pendingCompaction = undefined;
     }
     const sync = this.#fsmFlush.stageWith(ready, batch) || ready.mustSync;
+    // A new term or vote makes the Ready mustSync: written here, before any message leaves. A
+    // commit index alone is not written for itself: it rides with the next batch (stable-store.ts).
+    if (sync || batch.operations.length > 0) stable.stagePending(batch);
     // A leader's appends travel while it writes them (thesis §10.2.1; raft/ready.ts step 0).
     for (const message of ready.messagesBeforePersist) this.#transport.send(message);
     try {
@@ -368,12 +372,16 @@ export class RaftDriver implements RaftProposer {
     return membershipMayChange;
   }
 
-  /** Writes the FSM effects applied in memory, with the hard state that commits them, in a synced batch of their own. */
+  /**
+   * Writes the FSM effects applied in memory, with the hard state that commits them, in a synced
+   * batch of their own (also the hard state alone, when nothing else would carry it: at close).
+   */
   async #flushFsm(): Promise<void> {
     const { stable, db } = this.#storage;
     const batch = new WriteBatch();
-    if (!this.#fsmFlush.stageAlone(batch)) return;
-    stable.stageHardState(batch, stable.hardState());
+    if (!this.#fsmFlush.stageAlone(batch) && !stable.hasPending) return;
+    // The commit index covering the effects: a restart replays the log up to it (node-storage.ts).
+    stable.stagePending(batch);
     await db.write(batch, { sync: true });
     this.#syncedWrites += 1;
   }

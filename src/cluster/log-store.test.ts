@@ -300,3 +300,36 @@ t.test("StableStore round-trips the hard state", async (t) => {
   await db.close();
   t.throws(() => decodeHardState(Uint8Array.of(1, 0)), { code: "internal", message: /truncated/ });
 });
+
+t.test("StableStore: a noted hard state is written only by the next batch that stages it", async (t) => {
+  const path = join(tempDir(t, "stable-pending"), "db");
+  let db = await NodeDatabase.open(path);
+  let stable = await StableStore.open(db);
+  const first = new WriteBatch();
+  stable.stageHardState(first, { term: toTerm(3), votedFor: "a", commit: toLogIndex(5) });
+  await db.write(first, { sync: true });
+  t.notOk(stable.hasPending, "nothing pending once staged");
+
+  stable.note({ term: toTerm(3), votedFor: "a", commit: toLogIndex(9) });
+  t.ok(stable.hasPending);
+  t.equal(stable.hardState().commit, 9, "the newest hard state is what the store reports");
+  await db.close();
+  db = await NodeDatabase.open(path);
+  stable = await StableStore.open(db);
+  t.equal(stable.hardState().commit, 5, "a noted hard state alone never reached the disk");
+
+  stable.note({ term: toTerm(3), votedFor: "a", commit: toLogIndex(9) });
+  stable.note({ term: toTerm(3), votedFor: "a", commit: toLogIndex(11) });
+  const carrier = new WriteBatch();
+  stable.stagePending(carrier);
+  const again = new WriteBatch();
+  stable.stagePending(again);
+  t.equal(carrier.operations.length, 1, "the next batch carries the newest one");
+  t.equal(again.operations.length, 0, "and no later batch stages it again");
+  await db.write(carrier, { sync: true });
+  await db.close();
+  db = await NodeDatabase.open(path);
+  stable = await StableStore.open(db);
+  t.same(stable.hardState(), { term: 3, votedFor: "a", commit: 11 });
+  await db.close();
+});

@@ -7,10 +7,14 @@
  * log was reset to a received snapshot but before the FSM was restored from
  * it), the FSM is restored from the snapshot the log starts at. Then the
  * committed entries the FSM had applied only in memory before a crash (up
- * to the stored commit index) are applied again and written, so even a
- * server that stays sealed (reading its FSM without running Raft) sees every
- * write it acknowledged. Anything else out of order is corruption and
- * refuses to open.
+ * to the stored commit index) are applied again and written, so a server
+ * that stays sealed (reading its FSM without running Raft) sees every write
+ * committed as of its last written batch. That may lack what it applied in
+ * the last moments before the crash: a commit index alone is written with
+ * the next batch (stable-store.ts), as an unsynced write could always be
+ * lost to a power failure. Nothing acknowledged is lost: it is in a majority
+ * of logs, and the core applies it once Raft runs. Anything else out of
+ * order is corruption and refuses to open.
  */
 import { join } from "node:path";
 import { CofferError } from "../lib/index.js";
