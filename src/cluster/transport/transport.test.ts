@@ -488,4 +488,24 @@ t.test("gRPC transport over TLS", async (t) => {
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
   t.equal(atB.messages.length, seen, "a client without TLS gets nothing through");
+
+  // TLS that trusts the cluster's CA and names the right server, but presents no client certificate.
+  const noCertificate = new GrpcTransport({
+    id: "a",
+    listenAddress: "127.0.0.1:0",
+    serverCredentials: grpc.ServerCredentials.createInsecure(),
+    channelCredentials: grpc.credentials.createSsl(ca),
+    tlsServerName: "coffer-node",
+  });
+  await noCertificate.start(new Recorder());
+  t.teardown(() => noCertificate.close());
+  noCertificate.setPeers([{ id: "b", address: b.address() }]);
+  for (let i = 0; noCertificate.stats().dropped === 0; i++) {
+    noCertificate.send(heartbeat(i));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  t.equal(atB.messages.length, seen, "a TLS client without a client certificate gets nothing through");
+  a.send(heartbeat(99));
+  await atB.wait((messages) => messages.length > seen);
+  t.pass("the peer holding a certificate still gets through");
 });
