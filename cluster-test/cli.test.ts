@@ -6,6 +6,8 @@
  * file) run the built executable.
  */
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import t from "tap";
 import { runCli } from "../src/cli/index.js";
 import { captureIo } from "../src/cli/testing.js";
@@ -29,15 +31,51 @@ function executable(
   address: string,
   argv: string[],
   input?: string,
+  env: Readonly<Record<string, string>> = {},
 ): { status: number | null; stdout: string; stderr: string } {
   const result = spawnSync(process.execPath, [cofferBin, ...argv], {
-    env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent", VAULT_ADDR: address },
+    env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent", VAULT_ADDR: address, ...env },
     encoding: "utf8",
     input: input ?? "",
     timeout: 30_000,
   });
   return { status: result.status, stdout: result.stdout, stderr: result.stderr };
 }
+
+t.test("the dev server as `npm start` runs it: healthy, and its printed root token writes and reads", async (t) => {
+  // `npm start` runs `coffer server -dev`; only the address differs here, so tests can run beside a dev server.
+  const temp = new TempDir();
+  t.teardown(() => temp.cleanup());
+  const port = await freePortPair();
+  const url = `http://127.0.0.1:${port}`;
+  const server = await ServerProcess.start(url, {
+    args: ["-dev", `-dev-listen-address=127.0.0.1:${port}`],
+    env: { HOME: temp.path },
+  });
+  t.teardown(() => server.stop());
+  const health = await fetch(`${url}/v1/sys/health`);
+  t.equal(health.status, 200);
+  t.match(await health.json(), { initialized: true, sealed: false, standby: false });
+  const printed = /^Root Token: (hvs\.\S+)$/m.exec(server.stdout)?.[1];
+  t.ok(printed, "the root token is printed");
+  const token = String(printed);
+  t.equal(
+    readFileSync(join(temp.path, ".vault-token"), "utf8"),
+    token,
+    "and stored in ~/.vault-token, as Vault's dev mode does",
+  );
+
+  const write = executable(url, ["write", "secret/x", "a=1"], undefined, { VAULT_TOKEN: token });
+  t.equal(write.status, 0, write.stderr);
+  const read = executable(url, ["read", "-format=json", "secret/x"], undefined, { VAULT_TOKEN: token });
+  t.equal(read.status, 0, read.stderr);
+  t.match(JSON.parse(read.stdout), { data: { a: "1" } }, "the value written is read back");
+  const table = executable(url, ["read", "secret/x"], undefined, { VAULT_TOKEN: token });
+  t.match(table.stdout, /\na +1\n/, "the table output shows it too");
+  const anonymous = executable(url, ["read", "secret/x"]);
+  t.equal(anonymous.status, 2, "without the token: refused (exit 2, as Vault's CLI)");
+  t.match(anonymous.stderr, /permission denied/);
+});
 
 t.test("against a dev server", async (t) => {
   const server = await ServerProcess.dev();
