@@ -20,7 +20,7 @@ import { type KvTarget, perform } from "./kv-client.js";
 import { ActiveMonitor } from "./monitor.js";
 import { Nemesis } from "./nemesis.js";
 import { type ChaosReport, renderReport } from "./report.js";
-import { acknowledgedWritesPresent, type Check, oneActive, sameFsmEverywhere } from "./verify.js";
+import { acknowledgedWritesPresent, type Check, noNodeExitedOnItsOwn, oneActive, sameFsmEverywhere } from "./verify.js";
 import { Workload } from "./workload.js";
 
 export interface ChaosOptions {
@@ -134,6 +134,7 @@ async function exercise(chaos: ChaosCluster, options: ChaosOptions, log: (line: 
     checks.push(present.check);
     checks.push(await sameFsmEverywhere(chaos));
   }
+  checks.push(noNodeExitedOnItsOwn(chaos));
   const history = workload.recorder.history();
   log(`checking ${history.length} operations for linearizability`);
   const linearizability = checkHistory(history, { timeLimitMs: options.checkTimeLimitMs ?? 300_000 });

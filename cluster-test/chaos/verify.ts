@@ -9,6 +9,9 @@
  *   value some client wrote and did not see refused.
  * - the same FSM everywhere: once the cluster is idle, every node is killed
  *   at once and its FSM digested from disk (fsm-digest.ts).
+ * - no node exited on its own: every process ended only by the nemesis or
+ *   the harness; a crash under faults fails the run even when the cluster
+ *   healed around it.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Operation } from "../linearizability/index.js";
@@ -182,4 +185,18 @@ async function settledIndexes(chaos: ChaosCluster, stableForMs: number, timeoutM
     }
     await sleep(100);
   }
+}
+
+/** Fails if any node process ended without being killed or stopped, naming how it ended and its last words. */
+export function noNodeExitedOnItsOwn(chaos: ChaosCluster): Check {
+  const exits = chaos.cluster.unexpectedExits;
+  if (exits.length === 0) return { name: "no node exited on its own", passed: true, detail: "none did" };
+  const detail = exits
+    .map((exit) => {
+      const how = exit.signal === null ? `exit code ${exit.code}` : `signal ${exit.signal}`;
+      const lastLines = exit.stderrTail.trimEnd().split("\n").slice(-5).join("\n      ");
+      return `${exit.node} ended with ${how}; its stderr ended:\n      ${lastLines}`;
+    })
+    .join("\n    ");
+  return { name: "no node exited on its own", passed: false, detail };
 }

@@ -10,7 +10,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { freePortPair } from "./ports.js";
-import { api, cofferBin, ServerProcess, TempDir } from "./server-process.js";
+import { api, cofferBin, ServerProcess, TempDir, type UnexpectedExit } from "./server-process.js";
 
 export interface ClusterOptions {
   readonly size: number;
@@ -37,6 +37,8 @@ export interface InitResult {
 export class CofferCluster {
   readonly nodes: ClusterNode[];
   readonly temp: TempDir;
+  /** Every node process that ended without the harness stopping or killing it. */
+  readonly unexpectedExits: (UnexpectedExit & { readonly node: string })[] = [];
   #init: InitResult | undefined;
 
   private constructor(temp: TempDir, nodes: ClusterNode[]) {
@@ -97,7 +99,10 @@ export class CofferCluster {
 
   async start(index: number): Promise<ServerProcess> {
     const node = this.node(index);
-    node.process = await ServerProcess.start(node.url, { args: [`-config=${node.configFile}`] });
+    node.process = await ServerProcess.start(node.url, {
+      args: [`-config=${node.configFile}`],
+      onUnexpectedExit: (exit) => this.unexpectedExits.push({ node: node.name, ...exit }),
+    });
     return node.process;
   }
 

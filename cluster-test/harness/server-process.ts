@@ -30,6 +30,16 @@ export interface ServerProcessOptions {
   readonly startTimeoutMs?: number;
   /** CA certificate (PEM) to trust when `url` is https. */
   readonly ca?: Buffer;
+  /** Called when the process ends without `stop()` or `kill()` (a crash, an exit of its own). */
+  readonly onUnexpectedExit?: (exit: UnexpectedExit) => void;
+}
+
+/** How a server process ended that nobody stopped. */
+export interface UnexpectedExit {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  /** The end of its stderr: the reason, if it gave one. */
+  readonly stderrTail: string;
 }
 
 export class ServerProcess {
@@ -39,8 +49,14 @@ export class ServerProcess {
   #stdout = "";
   #stderr = "";
   readonly exited: Promise<number | null>;
+  #exitRequested = false;
 
-  private constructor(child: ChildProcess, url: string, ca: Buffer | undefined) {
+  private constructor(
+    child: ChildProcess,
+    url: string,
+    ca: Buffer | undefined,
+    onUnexpectedExit: ((exit: UnexpectedExit) => void) | undefined,
+  ) {
     this.#child = child;
     this.url = url;
     this.#ca = ca;
@@ -52,8 +68,9 @@ export class ServerProcess {
       this.#stderr += chunk.toString();
     });
     this.exited = new Promise((resolveExit) => {
-      child.once("exit", (code) => {
+      child.once("exit", (code, signal) => {
         running.delete(child);
+        if (!this.#exitRequested) onUnexpectedExit?.({ code, signal, stderrTail: this.#stderr.slice(-4000) });
         resolveExit(code);
       });
     });
@@ -65,7 +82,7 @@ export class ServerProcess {
       env: { ...process.env, ...options.env },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const server = new ServerProcess(child, url, options.ca);
+    const server = new ServerProcess(child, url, options.ca, options.onUnexpectedExit);
     await server.waitUntilAnswering(options.startTimeoutMs ?? 20_000);
     return server;
   }
@@ -131,12 +148,14 @@ export class ServerProcess {
 
   /** Graceful stop (SIGTERM); resolves with the exit code. */
   async stop(): Promise<number | null> {
+    this.#exitRequested = true;
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGTERM");
     return this.exited;
   }
 
   /** kill -9. */
   async kill(): Promise<void> {
+    this.#exitRequested = true;
     if (this.#child.exitCode === null && this.#child.signalCode === null) this.#child.kill("SIGKILL");
     await this.exited;
   }
