@@ -467,6 +467,14 @@ function makeCertificates(dir: string): { ca: Buffer; cert: Buffer; key: Buffer 
   };
 }
 
+/** Sends heartbeats until the sender's stream has failed (it backs off and starts dropping). */
+async function sendUntilDropping(sender: GrpcTransport): Promise<void> {
+  for (let i = 0; sender.stats().dropped === 0; i++) {
+    sender.send(heartbeat(i));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 t.test("gRPC transport over TLS", async (t) => {
   const { ca, cert, key } = makeCertificates(tempDir(t, "tls"));
   const tls = {
@@ -482,11 +490,7 @@ t.test("gRPC transport over TLS", async (t) => {
   t.teardown(() => intruder.close());
   intruder.setPeers([{ id: "b", address: b.address() }]);
   const seen = atB.messages.length;
-  // Send until the intruder's stream has failed (it backs off and starts dropping).
-  for (let i = 0; intruder.stats().dropped === 0; i++) {
-    intruder.send(heartbeat(i));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await sendUntilDropping(intruder);
   t.equal(atB.messages.length, seen, "a client without TLS gets nothing through");
 
   // TLS that trusts the cluster's CA and names the right server, but presents no client certificate.
@@ -500,10 +504,7 @@ t.test("gRPC transport over TLS", async (t) => {
   await noCertificate.start(new Recorder());
   t.teardown(() => noCertificate.close());
   noCertificate.setPeers([{ id: "b", address: b.address() }]);
-  for (let i = 0; noCertificate.stats().dropped === 0; i++) {
-    noCertificate.send(heartbeat(i));
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await sendUntilDropping(noCertificate);
   t.equal(atB.messages.length, seen, "a TLS client without a client certificate gets nothing through");
   a.send(heartbeat(99));
   await atB.wait((messages) => messages.length > seen);
